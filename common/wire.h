@@ -1,0 +1,79 @@
+/*
+ * wire.h - buffered CRLF line I/O over a socket, the only code that both the
+ * server and the client use to touch the network.
+ *
+ * SMTP is a line protocol: every command, every reply and every line of the
+ * message ends in CR LF (RFC 5321 §2.3.8). TCP, though, delivers a *stream*
+ * of bytes: one read() may return half a line or ten lines at once. This
+ * module turns the stream back into lines, and it does so with a fixed-size
+ * buffer: a peer that sends a megabyte without a line ending gets its bytes
+ * handed out in pieces, never stored whole.
+ *
+ * Every wait has a timeout, so a silent peer can never hang us forever
+ * (RFC 5321 §4.5.3.2).
+ */
+#ifndef MAILWALK_WIRE_H
+#define MAILWALK_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Bytes received but not yet handed out. Must exceed the longest line the
+ * callers ask for (a 1000-octet text line) plus its CR LF. */
+#define WIRE_BUFFER_SIZE 16384
+
+/* What happened when we asked the wire for something. */
+enum wire_status {
+    WIRE_OK,          /* done: a line was read, or all bytes were written */
+    WIRE_EOF,         /* the peer closed the connection */
+    WIRE_TIMEOUT,     /* nothing arrived (or could be sent) in time */
+    WIRE_INTERRUPTED, /* a signal arrived while waiting; the caller decides */
+    WIRE_ERROR,       /* a system call failed; errno says why */
+};
+
+/* What ended the piece of input that wire_read_line() handed out. */
+enum line_end {
+    LINE_END_CRLF, /* "\r\n": the only line ending SMTP allows (§2.3.8) */
+    LINE_END_LF,   /* a bare "\n": a sloppy client, or a smuggling attempt */
+    LINE_END_NONE, /* the line did not fit the caller's buffer: more follows */
+};
+
+/* One end of a connection. */
+struct wire {
+    int fd;                                /* the connected socket */
+    int timeout_ms;                        /* longest wait per read/write; -1 = forever */
+    unsigned char in[WIRE_BUFFER_SIZE];    /* received, not yet handed out */
+    size_t in_start;                       /* first byte not yet handed out */
+    size_t in_end;                         /* one past the last byte received */
+    bool peer_closed;                      /* read() returned 0: no more bytes will come */
+};
+
+/* Start using a connected socket. timeout_ms bounds every wait (-1: none). */
+void wire_init(struct wire *w, int fd, int timeout_ms);
+
+/*
+ * Read the next line into line[0..cap-1] and NUL-terminate it. The line
+ * ending is not copied: *end tells which one it was. A line longer than
+ * cap - 1 bytes is handed out in pieces; every piece but the last has
+ * *end == LINE_END_NONE. The text may contain NUL bytes: use *len.
+ * A partial line left when the peer closes is dropped (WIRE_EOF): a line
+ * that never ended was never a command.
+ */
+enum wire_status wire_read_line(struct wire *w, char *line, size_t cap,
+                                size_t *len, enum line_end *end);
+
+/* How many received bytes wait in the buffer (pipelined commands). */
+size_t wire_buffered(const struct wire *w);
+
+/* Would wire_read_line(w, ..., cap, ...) return at once, without waiting
+ * for the network? (A whole line, or a piece of one, is buffered.) */
+bool wire_line_ready(const struct wire *w, size_t cap);
+
+/* Send all len bytes, waiting at most timeout_ms for each chunk to leave.
+ * Signals do not interrupt it: a reply is never cut in half. */
+enum wire_status wire_write(struct wire *w, const void *data, size_t len);
+
+/* A one-line description of a status, for error messages. */
+const char *wire_status_text(enum wire_status status);
+
+#endif

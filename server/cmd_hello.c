@@ -1,0 +1,75 @@
+/*
+ * cmd_hello.c - HELO and EHLO: the client says who it is.
+ *
+ * Both open the session (RFC 5321 §4.1.1.1). HELO is the 1982 greeting of
+ * RFC 821; EHLO is the "extended hello" that asks the server to list its
+ * service extensions, one per line of a multi-line 250 reply. A client that
+ * gets 500 for EHLO (a very old server) falls back to HELO.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+/* Take the client's name from the arguments; false if there is none. */
+static bool read_client_name(struct session *s, const char *args)
+{
+    size_t n = strcspn(args, " ");
+    if (n == 0)
+        return false;
+    /* SIMPLIFICATION: we do not check that the name is a real domain or
+     * that it matches the client's address; many clients say odd things
+     * here, and RFC 5321 §4.1.4 says a server MUST NOT refuse for that. */
+    if (n > SMTP_MAX_DOMAIN)
+        n = SMTP_MAX_DOMAIN;
+    memcpy(s->client_name, args, n);
+    s->client_name[n] = '\0';
+    return true;
+}
+
+/* HELO <domain> (RFC 5321 §4.1.1.1). Any state.
+ * Replies: 250 (greeting done), 501 (no domain given). */
+void cmd_helo(struct session *s, const char *args)
+{
+    if (!read_client_name(s, args)) {
+        session_reply(s, 501, "5.5.4", "Syntax: HELO <your-domain>");
+        return;
+    }
+    /* A new hello starts afresh, as RSET would (§4.1.4). */
+    session_reset_transaction(s);
+    s->esmtp = false;
+    session_set_state(s, STATE_GREETED);
+    session_reply(s, 250, NULL, "%s Hello %s [%s]", s->config->hostname,
+                  s->client_name, s->peer);
+}
+
+/* EHLO <domain> (RFC 5321 §4.1.1.1, §2.2). Any state.
+ * Replies: a multi-line 250 listing extensions, or 501 (no domain). */
+void cmd_ehlo(struct session *s, const char *args)
+{
+    if (!read_client_name(s, args)) {
+        session_reply(s, 501, "5.5.4", "Syntax: EHLO <your-domain>");
+        return;
+    }
+    session_reset_transaction(s);
+    s->esmtp = true;
+    session_set_state(s, STATE_GREETED);
+
+    /* The first line greets; each further line names one extension that
+     * this server promises to honour. */
+    session_reply_more(s, 250, NULL, "%s Hello %s [%s]", s->config->hostname,
+                       s->client_name, s->peer);
+    /* RFC 1870: the largest message we take, so a client can ask before
+     * it sends 10 MB for nothing. */
+    session_reply_more(s, 250, NULL, "SIZE %llu", s->config->max_size);
+    /* RFC 6152: message text may use all 8 bits of each octet. */
+    session_reply_more(s, 250, NULL, "8BITMIME");
+    /* RFC 2920: the client may send MAIL, RCPT... without waiting for
+     * each reply; we answer them in order (see connection.c). */
+    session_reply_more(s, 250, NULL, "PIPELINING");
+    /* RFC 2034: replies carry RFC 3463 codes such as 5.1.1. */
+    session_reply_more(s, 250, NULL, "ENHANCEDSTATUSCODES");
+    /* RFC 6531: UTF-8 in addresses and headers, if MAIL says SMTPUTF8. */
+    session_reply_more(s, 250, NULL, "SMTPUTF8");
+    session_reply(s, 250, NULL, "HELP");
+}

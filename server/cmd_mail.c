@@ -1,0 +1,127 @@
+/*
+ * cmd_mail.c - MAIL FROM: the start of a mail transaction.
+ *
+ * MAIL names the reverse-path: where to send a bounce if delivery fails.
+ * It is the *envelope* sender and need not match the From: header inside
+ * the message; nothing in SMTP itself checks either (that is what SPF,
+ * DKIM and DMARC later added). After the path, ESMTP parameters may
+ * follow, each belonging to an extension that EHLO advertised.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "commands.h"
+
+/* The MAIL parameters we understand, taken from the line. */
+struct mail_parameters {
+    unsigned long long size; /* SIZE=n (RFC 1870), 0 if not given */
+    bool body_8bit;          /* BODY=8BITMIME (RFC 6152) */
+    bool smtputf8;           /* SMTPUTF8 (RFC 6531) */
+};
+
+/* Read "SIZE=123 BODY=8BITMIME SMTPUTF8". On a bad one, queue the reply
+ * and return false. Parameters exist only after EHLO (RFC 5321 §4.1.2). */
+static bool read_parameters(struct session *s, const char *p,
+                            struct mail_parameters *out)
+{
+    memset(out, 0, sizeof *out);
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        size_t len = strcspn(p, " ");
+        const char *eq = memchr(p, '=', len);
+        size_t key_len = eq ? (size_t)(eq - p) : len;
+        const char *value = eq ? eq + 1 : "";
+        size_t value_len = eq ? len - key_len - 1 : 0;
+
+        if (!s->esmtp) {
+            session_reply(s, 555, "5.5.4", "Parameters need EHLO, not HELO");
+            return false;
+        }
+        if (key_len == 4 && strncasecmp(p, "SIZE", 4) == 0) {
+            char *end;
+            errno = 0;
+            out->size = strtoull(value, &end, 10);
+            if (value_len == 0 || end != value + value_len || errno == ERANGE) {
+                session_reply(s, 501, "5.5.4", "SIZE wants a number of octets");
+                return false;
+            }
+        } else if (key_len == 4 && strncasecmp(p, "BODY", 4) == 0) {
+            if (value_len == 4 && strncasecmp(value, "7BIT", 4) == 0)
+                out->body_8bit = false;
+            else if (value_len == 8 && strncasecmp(value, "8BITMIME", 8) == 0)
+                out->body_8bit = true;
+            else {
+                session_reply(s, 501, "5.5.4", "BODY is 7BIT or 8BITMIME");
+                return false;
+            }
+        } else if (key_len == 8 && strncasecmp(p, "SMTPUTF8", 8) == 0 && !eq) {
+            out->smtputf8 = true;
+        } else {
+            /* RFC 5321 §4.1.1.11: 555 for a parameter we do not know. */
+            session_reply(s, 555, "5.5.4", "Unsupported parameter: %.*s",
+                          (int)(key_len > 40 ? 40 : key_len), p);
+            return false;
+        }
+        p += len;
+    }
+    return true;
+}
+
+/* MAIL FROM:<reverse-path> [parameters] (RFC 5321 §4.1.1.2).
+ * Allowed after HELO/EHLO with no transaction open (table: IN_GREETED).
+ * Replies: 250 2.1.0; 501 (syntax); 555 (parameter); 552 5.3.4 (SIZE over
+ * our limit, RFC 1870 §6.1); 550 5.6.7 (UTF-8 without SMTPUTF8). */
+void cmd_mail(struct session *s, const char *args)
+{
+    if (strncasecmp(args, "FROM:", 5) != 0) {
+        session_reply(s, 501, "5.5.4", "Syntax: MAIL FROM:<address>");
+        return;
+    }
+    /* §4.1.2 allows no space after the colon, but many clients send one;
+     * refusing them would teach nothing (RFC 1122's "be liberal"). */
+    const char *p = args + 5;
+    while (*p == ' ')
+        p++;
+
+    struct mailbox_address sender;
+    const char *rest;
+    enum path_result result = path_parse(p, &sender, &rest);
+    if (result == PATH_SYNTAX || result == PATH_TOO_LONG) {
+        session_reply(s, 501, "5.1.7", "Bad sender address syntax");
+        return;
+    }
+    if (*rest != '\0' && *rest != ' ') {
+        session_reply(s, 501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
+        return;
+    }
+
+    struct mail_parameters params;
+    if (!read_parameters(s, rest, &params))
+        return;
+    if (params.size > s->config->max_size) {
+        session_reply(s, 552, "5.3.4", "Message size exceeds our limit of %llu octets",
+                      s->config->max_size);
+        return;
+    }
+    if (sender.utf8 && !params.smtputf8) {
+        session_reply(s, 550, "5.6.7", "Non-ASCII address needs the SMTPUTF8 "
+                      "parameter");
+        return;
+    }
+
+    struct envelope *e = &s->envelope;
+    if (result == PATH_NULL)
+        e->reverse_path[0] = '\0'; /* a bounce: it must never bounce back */
+    else
+        path_format(&sender, e->reverse_path, sizeof e->reverse_path);
+    e->declared_size = params.size;
+    e->body_8bit = params.body_8bit;
+    e->smtputf8 = params.smtputf8;
+    session_set_state(s, STATE_MAIL);
+    session_reply(s, 250, "2.1.0", "Sender <%s> OK", e->reverse_path);
+}

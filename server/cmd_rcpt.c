@@ -1,0 +1,109 @@
+/*
+ * cmd_rcpt.c - RCPT TO: who the message is for.
+ *
+ * Each RCPT names one recipient and gets its own answer, so a message to
+ * three people can be accepted for two and refused for one. This is where
+ * a server decides whose mail it takes: mail for our own domains we
+ * deliver; mail for anyone else we refuse, because a server that relays
+ * for strangers (an "open relay") becomes a spammer's tool (RFC 5321 §3.6.2,
+ * §7.1).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "commands.h"
+#include "maildir.h"
+
+/* Turn a local part into the mailbox (folder) name: lower case.
+ * SIMPLIFICATION: RFC 5321 §2.4 lets the local part be case-sensitive;
+ * like most real servers we treat Bob and bob as the same person. */
+static void mailbox_name(const char *local, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; local[i] && i + 1 < cap; i++)
+        out[i] = (char)tolower((unsigned char)local[i]);
+    out[i] = '\0';
+}
+
+/* Add a recipient to the envelope and say 250. */
+static void accept_recipient(struct session *s, const char *address,
+                             const char *mailbox)
+{
+    struct recipient *r = &s->envelope.recipients[s->envelope.recipient_count++];
+    snprintf(r->address, sizeof r->address, "%s", address);
+    snprintf(r->mailbox, sizeof r->mailbox, "%s", mailbox);
+    session_set_state(s, STATE_RCPT);
+    session_reply(s, 250, "2.1.5", "Recipient <%s> OK", address);
+}
+
+/* RCPT TO:<forward-path> (RFC 5321 §4.1.1.3). Allowed after MAIL.
+ * Replies: 250 2.1.5; 501 (syntax); 550 5.1.1 (no such mailbox); 550 5.7.1
+ * (not our domain: no relaying); 553 (name not allowed); 452 4.5.3 (too
+ * many recipients, §4.5.3.1.10); 555 (parameters). */
+void cmd_rcpt(struct session *s, const char *args)
+{
+    if (strncasecmp(args, "TO:", 3) != 0) {
+        session_reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
+        return;
+    }
+    const char *p = args + 3;
+    while (*p == ' ')
+        p++;
+
+    /* §4.5.1: every server must take mail for "postmaster", even with no
+     * domain, so that people can always report problems to someone. */
+    if (strcasecmp(p, "<postmaster>") == 0) {
+        if (s->envelope.recipient_count == s->config->max_recipients)
+            session_reply(s, 452, "4.5.3", "Too many recipients");
+        else
+            accept_recipient(s, "postmaster", "postmaster");
+        return;
+    }
+
+    struct mailbox_address to;
+    const char *rest;
+    enum path_result result = path_parse(p, &to, &rest);
+    if (result != PATH_OK) {
+        session_reply(s, 501, "5.1.3", "Bad recipient address syntax");
+        return;
+    }
+    if (*rest != '\0') {
+        /* DSN's NOTIFY= and ORCPT= (RFC 3461) are not offered here. */
+        session_reply(s, 555, "5.5.4", "RCPT parameters are not supported");
+        return;
+    }
+    if (to.utf8 && !s->envelope.smtputf8) {
+        session_reply(s, 553, "5.6.7", "Non-ASCII address needs MAIL ... SMTPUTF8");
+        return;
+    }
+    if (!config_is_local_domain(s->config, to.domain)) {
+        session_reply(s, 550, "5.7.1", "Relaying denied: %s is not a domain "
+                      "this server accepts mail for", to.domain);
+        return;
+    }
+    if (s->envelope.recipient_count == s->config->max_recipients) {
+        session_reply(s, 452, "4.5.3", "Too many recipients");
+        return;
+    }
+
+    char mailbox[SMTP_MAX_LOCAL_PART + 1];
+    mailbox_name(to.local, mailbox, sizeof mailbox);
+    if (!maildir_name_is_safe(mailbox)) {
+        /* SIMPLIFICATION: a mailbox is a folder, so we only take names
+         * that make safe folder names ("../etc" must never be one). */
+        session_reply(s, 553, "5.1.3", "Mailbox name not allowed here: use "
+                      "letters, digits and . - _ +");
+        return;
+    }
+    if (!config_has_mailbox(s->config, mailbox)) {
+        session_reply(s, 550, "5.1.1", "No such user here: <%s@%s>", to.local,
+                      to.domain);
+        return;
+    }
+
+    char address[SMTP_MAX_PATH + 1];
+    path_format(&to, address, sizeof address);
+    accept_recipient(s, address, mailbox);
+}

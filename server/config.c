@@ -1,0 +1,255 @@
+/*
+ * config.c - the command line of mailwalk-server.
+ *
+ * getopt_long() does the parsing; this file adds the defaults, checks every
+ * number, and explains in --help what each option is for.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "limits.h"
+#include "maildir.h"
+
+static const char usage_text[] =
+    "Usage: mailwalk-server [OPTION]...\n"
+    "A small receiver-SMTP (RFC 5321) that delivers mail into Maildirs.\n"
+    "\n"
+    "  --listen HOST:PORT     accept connections here (may repeat;\n"
+    "                         default 127.0.0.1:2525; port 0 picks a free one;\n"
+    "                         IPv6 as [::1]:2525)\n"
+    "  --hostname NAME        the name we give in greetings and Received:\n"
+    "                         (default localhost)\n"
+    "  --domain DOMAIN        accept mail for this domain (may repeat;\n"
+    "                         default: the --hostname)\n"
+    "  --maildir DIR          deliver to DIR/<mailbox>/new (default ./maildir)\n"
+    "  --mailboxes A,B,...    only these mailboxes exist; others get 550 5.1.1\n"
+    "                         (default: any local part gets a mailbox)\n"
+    "  --max-size BYTES       largest message accepted, advertised as SIZE\n"
+    "                         (default 10485760)\n"
+    "  --max-recipients N     recipients per message; more get 452\n"
+    "                         (default 100, the minimum RFC 5321 §4.5.3.1.8 asks)\n"
+    "  --max-sessions N       clients served at once; more get 421 (default 20)\n"
+    "  --timeout SECONDS      idle time before a client gets 421 (default 300)\n"
+    "  --log FILE             append one JSON event per line to FILE\n"
+    "  --help                 show this help and exit\n"
+    "  --version              show the version and exit\n"
+    "\n"
+    "On start it prints 'mailwalk-server: listening on HOST:PORT' for each\n"
+    "listener. SIGTERM or Ctrl-C stops it: open sessions get 421, and every\n"
+    "message already answered 250 is on disk.\n"
+    "\n"
+    "Example:\n"
+    "  mailwalk-server --listen 127.0.0.1:2525 --domain bob.example \\\n"
+    "                  --maildir /tmp/mail\n"
+    "  swaks --server 127.0.0.1:2525 --to bob@bob.example\n";
+
+/* Option codes for getopt_long: values above any char. */
+enum {
+    OPT_LISTEN = 256,
+    OPT_HOSTNAME,
+    OPT_DOMAIN,
+    OPT_MAILDIR,
+    OPT_MAILBOXES,
+    OPT_MAX_SIZE,
+    OPT_MAX_RECIPIENTS,
+    OPT_MAX_SESSIONS,
+    OPT_TIMEOUT,
+    OPT_LOG,
+    OPT_HELP,
+    OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+    {"domain", required_argument, NULL, OPT_DOMAIN},
+    {"maildir", required_argument, NULL, OPT_MAILDIR},
+    {"mailboxes", required_argument, NULL, OPT_MAILBOXES},
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"max-recipients", required_argument, NULL, OPT_MAX_RECIPIENTS},
+    {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parse a whole decimal number in [min, max], or say what is wrong. */
+static bool parse_number(const char *option, const char *text,
+                         unsigned long long min, unsigned long long max,
+                         unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno == ERANGE ||
+        value < min || value > max) {
+        fprintf(stderr,
+                "mailwalk-server: %s wants a whole number from %llu to %llu, "
+                "not '%s'\n",
+                option, min, max, text);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+/* Split "a,b,c" (in place) into config->mailboxes. */
+static bool parse_mailboxes(struct server_config *config, char *list)
+{
+    for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+        if (!maildir_name_is_safe(name)) {
+            fprintf(stderr,
+                    "mailwalk-server: --mailboxes: '%s' is not a usable mailbox "
+                    "name (letters, digits, . - _ + and not starting with '.')\n",
+                    name);
+            return false;
+        }
+        if (config->mailbox_count == CONFIG_MAX_MAILBOXES) {
+            fprintf(stderr, "mailwalk-server: --mailboxes: at most %d names\n",
+                    CONFIG_MAX_MAILBOXES);
+            return false;
+        }
+        config->mailboxes[config->mailbox_count++] = name;
+    }
+    return true;
+}
+
+/* Add value to a repeatable option's list, or say there are too many. */
+static bool add_to_list(const char *option, const char **list, size_t *count,
+                        size_t max, const char *value)
+{
+    if (*count == max) {
+        fprintf(stderr, "mailwalk-server: %s may be given at most %zu times\n",
+                option, max);
+        return false;
+    }
+    list[(*count)++] = value;
+    return true;
+}
+
+static void set_defaults(struct server_config *config)
+{
+    memset(config, 0, sizeof *config);
+    config->hostname = "localhost";
+    config->maildir = "maildir";
+    config->max_size = 10 * 1024 * 1024;
+    config->max_recipients = SMTP_MIN_RECIPIENTS;
+    config->max_sessions = 20;
+    config->timeout_seconds = SMTP_SERVER_TIMEOUT_SECONDS;
+}
+
+/* Apply one option; false means an error was printed. */
+static bool apply_option(struct server_config *config, int code, char *arg)
+{
+    unsigned long long n;
+    switch (code) {
+    case OPT_LISTEN:
+        return add_to_list("--listen", config->listen, &config->listen_count,
+                           CONFIG_MAX_LISTEN, arg);
+    case OPT_HOSTNAME:
+        config->hostname = arg;
+        return true;
+    case OPT_DOMAIN:
+        return add_to_list("--domain", config->domains, &config->domain_count,
+                           CONFIG_MAX_DOMAINS, arg);
+    case OPT_MAILDIR:
+        config->maildir = arg;
+        return true;
+    case OPT_MAILBOXES:
+        return parse_mailboxes(config, arg);
+    case OPT_MAX_SIZE:
+        /* RFC 5321 §4.5.3.1.7: we must take at least 64K. */
+        if (!parse_number("--max-size", arg, SMTP_MIN_MESSAGE_SIZE,
+                          1ULL << 40, &n))
+            return false;
+        config->max_size = n;
+        return true;
+    case OPT_MAX_RECIPIENTS:
+        if (!parse_number("--max-recipients", arg, 1, 100000, &n))
+            return false;
+        config->max_recipients = (size_t)n;
+        return true;
+    case OPT_MAX_SESSIONS:
+        if (!parse_number("--max-sessions", arg, 1, 10000, &n))
+            return false;
+        config->max_sessions = (size_t)n;
+        return true;
+    case OPT_TIMEOUT:
+        if (!parse_number("--timeout", arg, 1, 86400, &n))
+            return false;
+        config->timeout_seconds = (int)n;
+        return true;
+    case OPT_LOG:
+        config->log_path = arg;
+        return true;
+    }
+    return false;
+}
+
+enum config_result config_parse(int argc, char **argv,
+                                struct server_config *config)
+{
+    set_defaults(config);
+    opterr = 0; /* we print our own, friendlier errors */
+    int code;
+    while ((code = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        if (code == OPT_HELP) {
+            fputs(usage_text, stdout);
+            return CONFIG_EXIT_OK;
+        }
+        if (code == OPT_VERSION) {
+            printf("mailwalk-server %s\n", MAILWALK_VERSION);
+            return CONFIG_EXIT_OK;
+        }
+        if (code == '?' || code == ':') {
+            fprintf(stderr,
+                    "mailwalk-server: unknown option or missing value: '%s'\n"
+                    "Try 'mailwalk-server --help'.\n",
+                    argv[optind - 1]);
+            return CONFIG_ERROR;
+        }
+        if (!apply_option(config, code, optarg))
+            return CONFIG_ERROR;
+    }
+    if (optind < argc) {
+        fprintf(stderr,
+                "mailwalk-server: unexpected argument '%s'\n"
+                "Try 'mailwalk-server --help'.\n",
+                argv[optind]);
+        return CONFIG_ERROR;
+    }
+    if (config->listen_count == 0)
+        config->listen[config->listen_count++] = "127.0.0.1:2525";
+    if (config->domain_count == 0)
+        config->domains[config->domain_count++] = config->hostname;
+    return CONFIG_RUN;
+}
+
+bool config_is_local_domain(const struct server_config *config,
+                            const char *domain)
+{
+    for (size_t i = 0; i < config->domain_count; i++)
+        if (strcasecmp(config->domains[i], domain) == 0)
+            return true;
+    return false;
+}
+
+bool config_has_mailbox(const struct server_config *config,
+                        const char *mailbox)
+{
+    if (config->mailbox_count == 0 || strcasecmp(mailbox, "postmaster") == 0)
+        return true;
+    for (size_t i = 0; i < config->mailbox_count; i++)
+        if (strcasecmp(config->mailboxes[i], mailbox) == 0)
+            return true;
+    return false;
+}

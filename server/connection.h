@@ -1,0 +1,20 @@
+/*
+ * connection.h - moving one client's bytes between the socket and the
+ * session. This is the only part of the server that talks to the network.
+ */
+#ifndef MAILWALK_CONNECTION_H
+#define MAILWALK_CONNECTION_H
+
+#include "config.h"
+#include "event_log.h"
+
+/* Serve the client on fd until it quits, times out or the server stops.
+ * Runs in the child process that main.c forked for this connection. */
+void connection_serve(int fd, const struct server_config *config,
+                      const struct event_log *log, const char *session_id,
+                      const char *peer);
+
+/* Ask the connection (from a signal handler) to say 421 and close. */
+void connection_request_stop(void);
+
+#endif

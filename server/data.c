@@ -1,0 +1,181 @@
+/*
+ * data.c - the message text: transparency, end of data, and size.
+ *
+ * Only one sequence ends the message: CR LF "." CR LF (RFC 5321 §4.1.1.4).
+ * In December 2023 "SMTP smuggling" (CVE-2023-51764, -51765, -51766) showed
+ * what happens when a server also accepts LF "." LF or LF "." CR LF: a
+ * sender hides a second, forged message inside the first, and the receiver
+ * reads it as a new transaction. So here a line counts as a line start only
+ * after a real CR LF, and "." ends the message only on a real line of its
+ * own. Anything else is kept as message text (§4.1.1.4 says bare LF "."
+ * LF MUST NOT be taken as the end).
+ */
+#include "data.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "maildir.h"
+
+/* Write the trace headers that every SMTP server adds (RFC 5321 §4.4):
+ * Return-Path (the envelope sender, added at final delivery) and
+ * Received (who handed it to whom, when). */
+static void write_trace_headers(struct session *s, FILE *file)
+{
+    char date[64];
+    time_t now = time(NULL);
+    struct tm local;
+    localtime_r(&now, &local);
+    /* RFC 5322 §3.3 date-time; the C locale gives English day names. */
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &local);
+
+    const char *protocol = s->envelope.smtputf8 ? "UTF8SMTP" /* RFC 6531 §3.7.3 */
+                           : s->esmtp           ? "ESMTP"
+                                                : "SMTP";
+    fprintf(file, "Return-Path: <%s>\n", s->envelope.reverse_path);
+    fprintf(file, "Received: from %s ([%s])\n\tby %s (mailwalk-server) with %s id %s.%u",
+            s->client_name, s->peer, s->config->hostname, protocol, s->id,
+            s->messages + 1);
+    /* The FOR clause names the recipient; with several we leave it out, so
+     * that Bcc recipients are not shown to each other (RFC 5321 §7.6). */
+    if (s->envelope.recipient_count == 1)
+        fprintf(file, "\n\tfor <%s>", s->envelope.recipients[0].address);
+    fprintf(file, "; %s\n", date);
+}
+
+int data_begin(struct session *s)
+{
+    char why[4608];
+    struct message_spool *spool = &s->spool;
+    memset(spool, 0, sizeof *spool);
+
+    /* Each recipient's Maildir is made on its first delivery. */
+    for (size_t i = 0; i < s->envelope.recipient_count; i++) {
+        if (maildir_create(s->config->maildir, s->envelope.recipients[i].mailbox,
+                           why, sizeof why) < 0)
+            goto failed;
+    }
+    /* The message is written into the first recipient's tmp/. */
+    spool->file = maildir_open_tmp(s->config->maildir,
+                                   s->envelope.recipients[0].mailbox,
+                                   s->config->hostname, spool->name,
+                                   sizeof spool->name, spool->path,
+                                   sizeof spool->path, why, sizeof why);
+    if (spool->file == NULL)
+        goto failed;
+    write_trace_headers(s, spool->file);
+    spool->at_line_start = true;
+    return 0;
+
+failed:
+    event_log_write(s->log, s->id, "error", "what", why, NULL);
+    session_reply(s, 451, "4.3.0", "Cannot store mail right now, try again later");
+    return -1;
+}
+
+void data_discard(struct session *s)
+{
+    if (s->spool.file == NULL)
+        return;
+    fclose(s->spool.file);
+    unlink(s->spool.path);
+    s->spool.file = NULL;
+}
+
+/* Store one piece of text, unless the message is already refused. */
+static void store(struct message_spool *spool, const char *text, size_t len,
+                  bool newline)
+{
+    if (spool->too_big || spool->write_errno != 0)
+        return;
+    /* Lines are stored with a plain "\n", the Unix convention that Maildir
+     * readers expect; the CR LF was only the wire's line ending. */
+    if ((len > 0 && fwrite(text, 1, len, spool->file) != len) ||
+        (newline && fputc('\n', spool->file) == EOF))
+        spool->write_errno = errno ? errno : EIO;
+}
+
+/* The final "." arrived: decide, deliver, reply. */
+static void finish_message(struct session *s)
+{
+    struct message_spool *spool = &s->spool;
+    char why[4608] = "";
+
+    if (spool->too_big) {
+        /* RFC 1870 §6.2 and RFC 3463 5.3.4: over the advertised SIZE. */
+        session_reply(s, 552, "5.3.4", "Message too big: the limit is %llu octets",
+                      s->config->max_size);
+        session_reset_transaction(s);
+        return;
+    }
+
+    const char *mailboxes[s->envelope.recipient_count];
+    for (size_t i = 0; i < s->envelope.recipient_count; i++)
+        mailboxes[i] = s->envelope.recipients[i].mailbox;
+
+    int rc = -1;
+    if (spool->write_errno != 0) {
+        errno = spool->write_errno;
+        snprintf(why, sizeof why, "write(%s): %s", spool->path, strerror(errno));
+    } else {
+        rc = maildir_deliver(s->config->maildir, spool->file, spool->path,
+                             spool->name, mailboxes, s->envelope.recipient_count,
+                             why, sizeof why);
+        spool->file = NULL; /* maildir_deliver closed it */
+    }
+
+    if (rc == 0) {
+        s->messages++;
+        event_log_write(s->log, s->id, "delivered", "file", spool->name,
+                        "mailbox", mailboxes[0], NULL);
+        session_reply(s, 250, "2.0.0", "OK: message %s.%u delivered to %zu "
+                      "recipient%s", s->id, s->messages, s->envelope.recipient_count,
+                      s->envelope.recipient_count == 1 ? "" : "s");
+    } else {
+        bool full = (errno == ENOSPC || errno == EDQUOT || errno == EFBIG);
+        event_log_write(s->log, s->id, "error", "what", why, NULL);
+        if (spool->file == NULL)
+            unlink(spool->path); /* what maildir_deliver left in tmp/ */
+        /* 4xx: the client keeps the message and tries again later. */
+        if (full)
+            session_reply(s, 452, "4.3.1", "Insufficient system storage");
+        else
+            session_reply(s, 451, "4.3.0", "Local error in processing");
+    }
+    session_reset_transaction(s);
+}
+
+void data_receive_line(struct session *s, const char *line, size_t len,
+                       enum line_end end)
+{
+    struct message_spool *spool = &s->spool;
+    bool line_start = spool->at_line_start;
+
+    event_log_line(s->log, s->id, "data_in", line, len);
+
+    /* The end: a line of just "." that began after CR LF and ends in CR LF. */
+    if (line_start && end == LINE_END_CRLF && len == 1 && line[0] == '.') {
+        finish_message(s);
+        return;
+    }
+
+    /* Transparency (§4.5.2): a leading "." followed by more text was
+     * doubled by the client; remove one. */
+    if (line_start && len > 1 && line[0] == '.') {
+        line++;
+        len--;
+    }
+    if (end == LINE_END_LF)
+        spool->bare_line_feed = true;
+
+    /* SIZE (RFC 1870) counts the message as sent, CR LF as two octets. */
+    spool->size += len + (end == LINE_END_NONE ? 0 : 2);
+    if (spool->size > s->config->max_size)
+        spool->too_big = true; /* keep reading to the ".", store no more */
+
+    store(spool, line, len, end != LINE_END_NONE);
+    spool->at_line_start = (end == LINE_END_CRLF);
+}

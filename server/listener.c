@@ -1,0 +1,111 @@
+/*
+ * listener.c - socket(), bind(), listen(): opening a door for clients.
+ *
+ * getaddrinfo() turns "localhost" or "::1" into socket addresses, so the
+ * same code serves IPv4 and IPv6.
+ */
+#include "listener.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Split "host:port" or "[v6]:port" into its two parts. */
+static int split_host_port(const char *spec, char *host, size_t host_cap,
+                           const char **port)
+{
+    const char *colon;
+    const char *start = spec;
+    size_t len;
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (close == NULL || close[1] != ':')
+            return -1;
+        start = spec + 1;
+        len = (size_t)(close - start);
+        colon = close + 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (colon == NULL)
+            return -1;
+        len = (size_t)(colon - spec);
+    }
+    if (len == 0 || len >= host_cap || colon[1] == '\0')
+        return -1;
+    memcpy(host, start, len);
+    host[len] = '\0';
+    *port = colon + 1;
+    return 0;
+}
+
+void listener_format_address(const void *sockaddr, unsigned len, char *out,
+                             size_t cap, int with_port)
+{
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+    if (getnameinfo(sockaddr, len, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        snprintf(out, cap, "unknown");
+        return;
+    }
+    if (!with_port)
+        snprintf(out, cap, "%s", host);
+    else if (((const struct sockaddr *)sockaddr)->sa_family == AF_INET6)
+        snprintf(out, cap, "[%s]:%s", host, port);
+    else
+        snprintf(out, cap, "%s:%s", host, port);
+}
+
+int listener_open(const char *spec, char *bound, size_t bound_cap, char *why,
+                  size_t why_cap)
+{
+    char host[256];
+    const char *port;
+    if (split_host_port(spec, host, sizeof host, &port) < 0) {
+        snprintf(why, why_cap, "--listen %s: expected HOST:PORT, like "
+                 "127.0.0.1:2525 or [::1]:2525", spec);
+        return -1;
+    }
+
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *found;
+    int rc = getaddrinfo(host, port, &hints, &found);
+    if (rc != 0) {
+        snprintf(why, why_cap, "--listen %s: %s", spec, gai_strerror(rc));
+        return -1;
+    }
+
+    int fd = -1;
+    for (struct addrinfo *ai = found; ai != NULL && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            snprintf(why, why_cap, "socket(%s): %s", spec, strerror(errno));
+            continue;
+        }
+        /* SO_REUSEADDR: restart at once on the same port, even while old
+         * connections linger in TIME_WAIT. */
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+            snprintf(why, why_cap, "bind(%s): %s%s", spec, strerror(errno),
+                     errno == EADDRINUSE ? " (is another server running there?)"
+                     : errno == EACCES  ? " (ports below 1024 need root)"
+                                        : "");
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(found);
+    if (fd < 0)
+        return -1;
+
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    getsockname(fd, (struct sockaddr *)&addr, &len);
+    listener_format_address(&addr, len, bound, bound_cap, 1);
+    return fd;
+}

@@ -1,0 +1,49 @@
+/*
+ * maildir.h - delivering into Maildirs, so that nothing is ever half there.
+ *
+ * A Maildir (https://cr.yp.to/proto/maildir.html) is a folder with three
+ * subfolders: tmp/ (being written), new/ (delivered, not yet seen) and cur/
+ * (seen by the reader). A message is written into tmp/, flushed to the disk,
+ * and then *renamed* into new/. A rename is atomic: a reader sees either
+ * nothing or the whole message, and a crash leaves at worst a stray file in
+ * tmp/, never a truncated letter in new/.
+ *
+ * System errors come back as -1, with `why` saying which call failed on
+ * what and why ("fsync(maildir/bob/tmp/...): No space left on device").
+ */
+#ifndef MAILWALK_MAILDIR_H
+#define MAILWALK_MAILDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Can `name` safely be a folder name? Letters, digits and . - _ + only,
+ * not starting with '.', at most 64 octets: so "../../etc" never is. */
+bool maildir_name_is_safe(const char *name);
+
+/* Make root/mailbox/{tmp,new,cur} if they are not there yet. */
+int maildir_create(const char *root, const char *mailbox, char *why,
+                   size_t why_cap);
+
+/*
+ * Open a new, uniquely named file in root/mailbox/tmp/ for writing.
+ * name gets the file name (also used in new/), path the whole path.
+ * Returns the open file, or NULL.
+ */
+FILE *maildir_open_tmp(const char *root, const char *mailbox,
+                       const char *hostname, char *name, size_t name_cap,
+                       char *path, size_t path_cap, char *why, size_t why_cap);
+
+/*
+ * Deliver the finished file tmp_path (named `name`, in the tmp/ of
+ * mailboxes[0]) to every mailbox in the list: flush it to disk, link it
+ * into the new/ of mailboxes[1..], rename it into mailboxes[0]/new/, and
+ * flush each new/ folder, so that the message survives a power cut the
+ * moment this returns 0. The FILE is closed either way.
+ */
+int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
+                    const char *name, const char *const *mailboxes,
+                    size_t count, char *why, size_t why_cap);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * session.c - the heart of the server: one line in, replies out.
+ *
+ * session_handle_line() is called for every line the client sends. Before
+ * DATA the line is a command and goes to the dispatcher; after 354 it is
+ * message text and goes to the DATA reader (data.c). Replies are appended
+ * to s->out by session_reply(); connection.c sends them.
+ */
+#include "session.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "data.h"
+
+int session_init(struct session *s, const struct server_config *config,
+                 const struct event_log *log, const char *id, const char *peer)
+{
+    memset(s, 0, sizeof *s);
+    s->config = config;
+    s->log = log;
+    snprintf(s->id, sizeof s->id, "%s", id);
+    snprintf(s->peer, sizeof s->peer, "%s", peer);
+    s->state = STATE_CONNECTED;
+    /* The recipient list is the one allocation that depends on the
+     * configuration; it is made once, so RCPT never allocates. */
+    s->envelope.recipients = calloc(config->max_recipients,
+                                    sizeof s->envelope.recipients[0]);
+    return s->envelope.recipients ? 0 : -1;
+}
+
+void session_free(struct session *s)
+{
+    data_discard(s);
+    free(s->envelope.recipients);
+    s->envelope.recipients = NULL;
+}
+
+const char *session_state_name(enum session_state state)
+{
+    switch (state) {
+    case STATE_CONNECTED:
+        return "CONNECTED";
+    case STATE_GREETED:
+        return "GREETED";
+    case STATE_MAIL:
+        return "MAIL";
+    case STATE_RCPT:
+        return "RCPT";
+    case STATE_DATA:
+        return "DATA";
+    case STATE_CLOSING:
+        return "CLOSING";
+    }
+    return "?";
+}
+
+void session_set_state(struct session *s, enum session_state next)
+{
+    if (next == s->state)
+        return;
+    event_log_write(s->log, s->id, "state", "from",
+                    session_state_name(s->state), "to",
+                    session_state_name(next), NULL);
+    s->state = next;
+}
+
+void session_reset_transaction(struct session *s)
+{
+    data_discard(s);
+    struct recipient *keep = s->envelope.recipients;
+    memset(&s->envelope, 0, sizeof s->envelope);
+    s->envelope.recipients = keep;
+    if (s->state != STATE_CONNECTED && s->state != STATE_CLOSING)
+        session_set_state(s, STATE_GREETED);
+}
+
+/* Append one reply line: "250-text" (more follows) or "250 text" (last). */
+static void append_reply(struct session *s, int code, char separator,
+                         const char *enhanced, const char *format, va_list ap)
+{
+    /* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with CRLF. */
+    char line[SMTP_MAX_REPLY_LINE];
+    int n = snprintf(line, sizeof line, "%03d%c", code, separator);
+    if (enhanced != NULL)
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s ", enhanced);
+    vsnprintf(line + n, sizeof line - (size_t)n - 2, format, ap);
+    size_t len = strlen(line);
+
+    event_log_line(s->log, s->id, "line_out", line, len);
+    /* connection.c sends before s->out holds SESSION_FLUSH_AT bytes, and
+     * one command makes less than SESSION_OUT_SIZE - SESSION_FLUSH_AT. */
+    assert(s->out_len + len + 2 <= sizeof s->out);
+    memcpy(s->out + s->out_len, line, len);
+    memcpy(s->out + s->out_len + len, "\r\n", 2);
+    s->out_len += len + 2;
+}
+
+void session_reply(struct session *s, int code, const char *enhanced,
+                   const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    append_reply(s, code, ' ', enhanced, format, ap);
+    va_end(ap);
+}
+
+void session_reply_more(struct session *s, int code, const char *enhanced,
+                        const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    append_reply(s, code, '-', enhanced, format, ap);
+    va_end(ap);
+}
+
+void session_greet(struct session *s)
+{
+    /* RFC 5321 §4.2: "220 <domain> <text>". No enhanced code here (RFC
+     * 2034 §3): the client has not yet asked for extensions. */
+    session_reply(s, 220, NULL, "%s ESMTP mailwalk-server ready",
+                  s->config->hostname);
+}
+
+size_t session_line_limit(const struct session *s)
+{
+    /* The +1 is for the NUL that wire_read_line() adds. Command lines:
+     * 512 octets with CRLF (§4.5.3.1.4), so 510 of text. Text lines:
+     * 1000 with CRLF (§4.5.3.1.6) plus a dot of transparency. Longer text
+     * lines are not refused, they just arrive in pieces (see data.c). */
+    if (s->state == STATE_DATA)
+        return SMTP_MAX_TEXT_LINE - 2 + 1 + 1;
+    return SMTP_MAX_COMMAND_LINE - 2 + 1;
+}
+
+/* A command line that did not fit in 512 octets: drop all of it, then say
+ * so once (RFC 5321 §4.5.3.1.9, "500 Line too long"). */
+static void handle_long_command_piece(struct session *s, enum line_end end)
+{
+    s->discarding_long_line = (end == LINE_END_NONE);
+    if (!s->discarding_long_line)
+        session_reply(s, 500, "5.5.2", "Line too long (the limit is %d octets)",
+                      SMTP_MAX_COMMAND_LINE);
+}
+
+void session_handle_line(struct session *s, const char *line, size_t len,
+                         enum line_end end)
+{
+    if (s->state == STATE_CLOSING)
+        return; /* after QUIT or 421 nothing more is read (§4.1.1.10) */
+
+    if (s->state == STATE_DATA) {
+        data_receive_line(s, line, len, end);
+        return;
+    }
+
+    event_log_line(s->log, s->id, "line_in", line, len);
+    if (s->discarding_long_line || end == LINE_END_NONE) {
+        handle_long_command_piece(s, end);
+        return;
+    }
+    command_dispatch(s, line, len);
+}
+
+void session_timed_out(struct session *s)
+{
+    /* RFC 5321 §4.5.3.2.7: the server may close an idle connection; 421
+     * tells the client why (§3.8: 421 is the "closing" reply). */
+    session_reply(s, 421, "4.4.2", "%s Timeout: closing connection",
+                  s->config->hostname);
+    session_set_state(s, STATE_CLOSING);
+}
+
+void session_shutting_down(struct session *s)
+{
+    session_reply(s, 421, "4.3.2", "%s Service shutting down, try again later",
+                  s->config->hostname);
+    session_set_state(s, STATE_CLOSING);
+}
+
+bool session_wants_close(const struct session *s)
+{
+    return s->state == STATE_CLOSING;
+}

@@ -1,0 +1,140 @@
+/*
+ * session.h - one SMTP conversation, as a state machine with no sockets.
+ *
+ * The protocol core never reads or writes the network. The connection loop
+ * (connection.c) hands it one line at a time with session_handle_line();
+ * the session answers by appending reply lines to s->out, and the loop
+ * sends them. That split lets unit tests drive whole dialogues without a
+ * socket, and lets a lab swap the command handlers without touching I/O.
+ *
+ * The states follow RFC 5321 §4.1.4 (order of commands) and §3.3 (a mail
+ * transaction is MAIL, then one or more RCPT, then DATA):
+ *
+ *   CONNECTED --HELO/EHLO--> GREETED --MAIL--> MAIL --RCPT--> RCPT --DATA--> DATA
+ *                               ^                                              |
+ *                               +------ RSET, EHLO, or the final "." ----------+
+ */
+#ifndef MAILWALK_SESSION_H
+#define MAILWALK_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "event_log.h"
+#include "limits.h"
+#include "path.h"
+#include "wire.h"
+
+enum session_state {
+    STATE_CONNECTED, /* 220 sent; the client must say HELO or EHLO */
+    STATE_GREETED,   /* hello done; no mail transaction is open */
+    STATE_MAIL,      /* MAIL FROM accepted: we know the reverse-path */
+    STATE_RCPT,      /* at least one RCPT TO accepted */
+    STATE_DATA,      /* 354 sent: lines are message text until "." */
+    STATE_CLOSING,   /* QUIT answered (or 421 sent): close after sending */
+};
+
+/* One recipient of the transaction. */
+struct recipient {
+    char address[SMTP_MAX_PATH + 1];        /* "bob@bob.example", for Received */
+    char mailbox[SMTP_MAX_LOCAL_PART + 1];  /* "bob": the Maildir it goes to */
+};
+
+/* The envelope: who the message is from and to, as MAIL and RCPT said.
+ * It is separate from the message's own From:/To: headers, which is why
+ * those headers can say anything (and why spoofing works). */
+struct envelope {
+    char reverse_path[SMTP_MAX_PATH + 1];   /* "" for the null path <> */
+    struct recipient *recipients;           /* config->max_recipients slots */
+    size_t recipient_count;
+    unsigned long long declared_size;       /* MAIL ... SIZE= (RFC 1870), or 0 */
+    bool body_8bit;                         /* BODY=8BITMIME (RFC 6152) */
+    bool smtputf8;                          /* SMTPUTF8 (RFC 6531) */
+};
+
+/* The message being received after 354, spooled to a file as it comes. */
+struct message_spool {
+    FILE *file;                  /* the file in the first mailbox's tmp/, or NULL */
+    char path[4096];             /* where that file is */
+    char name[256];              /* its unique Maildir file name */
+    unsigned long long size;     /* octets received, as SIZE counts them */
+    bool at_line_start;          /* the last line ended in CRLF */
+    bool too_big;                /* size went over --max-size: stop storing */
+    bool bare_line_feed;         /* a line ended in LF alone (RFC 5321 §2.3.8) */
+    int write_errno;             /* first write error (a full disk), or 0 */
+};
+
+/* Replies waiting to be sent. Big enough for every reply one line can
+ * cause; the connection loop sends them before the buffer can fill. */
+#define SESSION_OUT_SIZE 8192
+#define SESSION_FLUSH_AT 4096
+
+struct session {
+    const struct server_config *config;     /* what the server was told */
+    const struct event_log *log;            /* where events go */
+    char id[64];                            /* this session, in logs and Received */
+    char peer[64];                          /* the client's IP address, printable */
+    enum session_state state;               /* where we are in the dialogue */
+    bool esmtp;                             /* EHLO (not HELO) was used */
+    char client_name[SMTP_MAX_DOMAIN + 1];  /* what HELO/EHLO said */
+    struct envelope envelope;               /* the open mail transaction */
+    struct message_spool spool;             /* the message, during DATA */
+    unsigned messages;                      /* messages accepted so far */
+    bool discarding_long_line;              /* inside a command line over 512 */
+    char out[SESSION_OUT_SIZE];             /* replies not yet sent */
+    size_t out_len;
+};
+
+/* Set up a session for a client at `peer`. Returns -1 if out of memory. */
+int session_init(struct session *s, const struct server_config *config,
+                 const struct event_log *log, const char *id, const char *peer);
+
+/* Free what session_init took; discards an unfinished message. */
+void session_free(struct session *s);
+
+/* Queue the 220 greeting (RFC 5321 §3.1, §4.2). */
+void session_greet(struct session *s);
+
+/* How big a buffer the next line wants: a command or a text line. */
+size_t session_line_limit(const struct session *s);
+
+/* Handle one line (or piece of a long line) that arrived. */
+void session_handle_line(struct session *s, const char *line, size_t len,
+                         enum line_end end);
+
+/* The client said nothing for --timeout seconds: 421 and close. */
+void session_timed_out(struct session *s);
+
+/* The server is stopping (SIGTERM): 421 and close (RFC 5321 §3.8). */
+void session_shutting_down(struct session *s);
+
+/* Should the connection close once the replies are sent? */
+bool session_wants_close(const struct session *s);
+
+/* ----- used by the command handlers (commands.c, cmd_*.c) ----- */
+
+/*
+ * Every reply leaves through these two. `enhanced` is the RFC 3463 status
+ * code ("2.1.0"), or NULL where none belongs (the greeting, HELO/EHLO:
+ * RFC 2034 §3). session_reply_more() writes a continuation line "250-..."
+ * of a multi-line reply (RFC 5321 §4.2.1); session_reply() the last one.
+ */
+void session_reply(struct session *s, int code, const char *enhanced,
+                   const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+void session_reply_more(struct session *s, int code, const char *enhanced,
+                        const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The one place the state changes; it logs "old -> new". */
+void session_set_state(struct session *s, enum session_state next);
+
+/* Forget the mail transaction (RSET, EHLO, after "."), RFC 5321 §4.1.1.5. */
+void session_reset_transaction(struct session *s);
+
+/* The state's name, for logs and the HELP text. */
+const char *session_state_name(enum session_state state);
+
+#endif
