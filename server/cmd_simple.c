@@ -69,7 +69,7 @@ void cmd_vrfy(struct session *s, const char *args)
 void cmd_expn(struct session *s, const char *args)
 {
     (void)args;
-    session_reply(s, 502, "5.5.1", "EXPN is switched off here (RFC 5321 §7.3)");
+    session_reply(s, 502, "5.5.1", "EXPN is switched off here (RFC 5321 section 7.3)");
 }
 
 /* HELP [command] (RFC 5321 §4.1.1.8): text for humans, one line per verb,

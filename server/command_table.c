@@ -11,37 +11,39 @@
 #include <string.h>
 #include <strings.h>
 
+/* Reply text goes to the client, and replies are plain ASCII (RFC 5321
+ * §4.2), so the help strings say "section" where comments say "§". */
 static const struct command commands[] = {
     {"HELO", cmd_helo, IN_ANY_STATE, PHASE_SETUP,
-     "HELO <your-domain>: start a plain SMTP session (RFC 5321 §4.1.1.1)", NULL},
+     "HELO <your-domain>: start a plain SMTP session (RFC 5321 section 4.1.1.1)", NULL},
     {"EHLO", cmd_ehlo, IN_ANY_STATE, PHASE_SETUP,
      "EHLO <your-domain>: start an ESMTP session and list extensions "
-     "(RFC 5321 §4.1.1.1)", NULL},
+     "(RFC 5321 section 4.1.1.1)", NULL},
     {"MAIL", cmd_mail, IN_GREETED, PHASE_TRANSFER,
      "MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME] [SMTPUTF8]: start a "
-     "message (RFC 5321 §4.1.1.2)",
+     "message (RFC 5321 section 4.1.1.2)",
      "A message is already open: finish it or send RSET first"},
     {"RCPT", cmd_rcpt, IN_MAIL | IN_RCPT, PHASE_TRANSFER,
-     "RCPT TO:<address>: add a recipient (RFC 5321 §4.1.1.3)",
+     "RCPT TO:<address>: add a recipient (RFC 5321 section 4.1.1.3)",
      "Send MAIL FROM first"},
     {"DATA", cmd_data, IN_RCPT, PHASE_TRANSFER,
      "DATA: send the message, ending with a line holding only \".\" "
-     "(RFC 5321 §4.1.1.4)",
+     "(RFC 5321 section 4.1.1.4)",
      "Send MAIL FROM and at least one accepted RCPT TO first"},
     {"RSET", cmd_rset, IN_ANY_STATE, PHASE_TRANSFER,
-     "RSET: forget the current message (RFC 5321 §4.1.1.5)", NULL},
+     "RSET: forget the current message (RFC 5321 section 4.1.1.5)", NULL},
     {"VRFY", cmd_vrfy, IN_ANY_STATE, PHASE_TRANSFER,
-     "VRFY <name>: ask whether a mailbox exists (RFC 5321 §4.1.1.6)", NULL},
+     "VRFY <name>: ask whether a mailbox exists (RFC 5321 section 4.1.1.6)", NULL},
     {"EXPN", cmd_expn, IN_ANY_STATE, PHASE_TRANSFER,
      "EXPN <list>: expand a mailing list - switched off here "
-     "(RFC 5321 §4.1.1.7, §7.3)", NULL},
+     "(RFC 5321 section 4.1.1.7, section 7.3)", NULL},
     {"HELP", cmd_help, IN_ANY_STATE, PHASE_SETUP,
-     "HELP [command]: this text (RFC 5321 §4.1.1.8)", NULL},
+     "HELP [command]: this text (RFC 5321 section 4.1.1.8)", NULL},
     {"NOOP", cmd_noop, IN_ANY_STATE, PHASE_TRANSFER,
-     "NOOP: do nothing, just answer 250 (RFC 5321 §4.1.1.9)", NULL},
+     "NOOP: do nothing, just answer 250 (RFC 5321 section 4.1.1.9)", NULL},
     {"QUIT", cmd_quit, IN_ANY_STATE, PHASE_TERMINATION,
      "QUIT: say goodbye; the server answers 221 and closes "
-     "(RFC 5321 §4.1.1.10)", NULL},
+     "(RFC 5321 section 4.1.1.10)", NULL},
 };
 
 const struct command *command_table(size_t *count)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# scripts/test.sh - install what is missing, build, and run every test:
+# first the normal build, then the same suite under AddressSanitizer and
+# UndefinedBehaviorSanitizer (a build of its own in build-asan/).
+#
+#   scripts/test.sh            everything (what CI runs)
+#   scripts/test.sh --quick    skip the sanitizer run
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+scripts/setup.sh test
+
+echo "== tests (build/)"
+meson test -C build --print-errorlogs
+
+if [ "${1:-}" != --quick ]; then
+  echo "== tests under ASan+UBSan (build-asan/)"
+  if [ ! -f build-asan/build.ninja ]; then
+    meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dbuildtype=debug >/dev/null
+  fi
+  ninja -C build-asan >/dev/null
+  # Any sanitizer report fails the test it happened in.
+  export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  meson test -C build-asan --print-errorlogs
+fi
