@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "limits.h"
+#include "smtp_limits.h"
 #include "maildir.h"
 
 static const char usage_text[] =

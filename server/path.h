@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "limits.h"
+#include "smtp_limits.h"
 
 /* A mailbox taken apart: local-part "@" domain. */
 struct mailbox_address {

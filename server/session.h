@@ -23,7 +23,7 @@
 
 #include "config.h"
 #include "event_log.h"
-#include "limits.h"
+#include "smtp_limits.h"
 #include "path.h"
 #include "wire.h"
 

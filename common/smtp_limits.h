@@ -1,13 +1,13 @@
 /*
- * limits.h - the sizes SMTP promises, as named constants.
+ * smtp_limits.h - the sizes SMTP promises, as named constants.
  *
  * RFC 5321 §4.5.3.1 lists the smallest objects every implementation must
  * accept. A server that checks these *before* parsing never lets a peer make
  * it allocate without bound: that is how a few kilobytes of memory per
  * session can survive a client that sends megabytes without a line ending.
  */
-#ifndef MAILWALK_LIMITS_H
-#define MAILWALK_LIMITS_H
+#ifndef MAILWALK_SMTP_LIMITS_H
+#define MAILWALK_SMTP_LIMITS_H
 
 /* RFC 5321 §4.5.3.1.1: a local part ("bob" in bob@bob.example). */
 #define SMTP_MAX_LOCAL_PART 64

@@ -1,0 +1,161 @@
+/*
+ * tls.c - making and loading the server's certificate with OpenSSL 3.
+ *
+ * A certificate binds a public key to a name and is signed by someone the
+ * client trusts. "Self-signed" means we sign our own: nobody vouches for
+ * it, so a client must be told to trust this very certificate. That is
+ * exactly the classroom situation, and the fingerprint lets a student
+ * check they got the right one.
+ */
+#include "tls.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The first OpenSSL error as text, for `why`. */
+static void openssl_why(char *why, size_t why_cap, const char *what)
+{
+    char detail[256];
+    ERR_error_string_n(ERR_get_error(), detail, sizeof detail);
+    snprintf(why, why_cap, "%s: %s", what, detail);
+}
+
+/* Write a PEM object with `write` to path, readable by the owner only. */
+static int write_pem(const char *path, int (*write)(FILE *, void *), void *object,
+                     char *why, size_t why_cap)
+{
+    FILE *file = fopen(path, "w");
+    if (file == NULL) {
+        snprintf(why, why_cap, "fopen(%s): %s", path, strerror(errno));
+        return -1;
+    }
+    chmod(path, 0600);
+    int ok = write(file, object);
+    if (fclose(file) != 0 || !ok) {
+        snprintf(why, why_cap, "writing %s failed", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_key(FILE *file, void *key)
+{
+    return PEM_write_PrivateKey(file, key, NULL, NULL, 0, NULL, NULL);
+}
+
+static int write_cert(FILE *file, void *cert)
+{
+    return PEM_write_X509(file, cert);
+}
+
+/* Build a self-signed X.509 certificate for hostname around key. */
+static X509 *make_certificate(EVP_PKEY *key, const char *hostname)
+{
+    X509 *cert = X509_new();
+    if (cert == NULL)
+        return NULL;
+    X509_set_version(cert, 2); /* X.509 v3, needed for extensions */
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), (long)time(NULL));
+    X509_gmtime_adj(X509_getm_notBefore(cert), -60 * 60);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 365L * 24 * 60 * 60);
+    X509_set_pubkey(cert, key);
+
+    /* Subject = issuer = CN=<hostname>: that is what "self-signed" means. */
+    X509_NAME *name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                               (const unsigned char *)"mailwalk classroom", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               (const unsigned char *)hostname, -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+
+    /* Clients check the name against subjectAltName (RFC 6125), not CN. */
+    char san[300];
+    snprintf(san, sizeof san, "DNS:%s", hostname);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
+    if (ext == NULL || !X509_add_ext(cert, ext, -1) ||
+        !X509_sign(cert, key, EVP_sha256())) {
+        X509_EXTENSION_free(ext);
+        X509_free(cert);
+        return NULL;
+    }
+    X509_EXTENSION_free(ext);
+    return cert;
+}
+
+int tls_ensure_self_signed(const char *cert_path, const char *key_path,
+                           const char *hostname, char *why, size_t why_cap)
+{
+    if (access(cert_path, R_OK) == 0 && access(key_path, R_OK) == 0)
+        return 0; /* made on an earlier start */
+
+    /* An elliptic-curve key (P-256): small, fast, and accepted everywhere. */
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    if (key == NULL) {
+        openssl_why(why, why_cap, "making a key");
+        return -1;
+    }
+    X509 *cert = make_certificate(key, hostname);
+    if (cert == NULL) {
+        openssl_why(why, why_cap, "making a certificate");
+        EVP_PKEY_free(key);
+        return -1;
+    }
+    int rc = write_pem(key_path, write_key, key, why, why_cap);
+    if (rc == 0)
+        rc = write_pem(cert_path, write_cert, cert, why, why_cap);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+SSL_CTX *tls_server_context(const char *cert_path, const char *key_path, char *why,
+                            size_t why_cap)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL) {
+        openssl_why(why, why_cap, "SSL_CTX_new");
+        return NULL;
+    }
+    /* TLS 1.0 and 1.1 are broken and retired (RFC 8996). */
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_path) != 1) {
+        openssl_why(why, why_cap, cert_path);
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) != 1) {
+        openssl_why(why, why_cap, key_path);
+    } else if (SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(why, why_cap, "%s does not belong to %s", key_path, cert_path);
+    } else {
+        return ctx;
+    }
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+int tls_fingerprint(const char *cert_path, char *out, size_t cap)
+{
+    FILE *file = fopen(cert_path, "r");
+    if (file == NULL)
+        return -1;
+    X509 *cert = PEM_read_X509(file, NULL, NULL, NULL);
+    fclose(file);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int rc = (cert && X509_digest(cert, EVP_sha256(), md, &n)) ? 0 : -1;
+    X509_free(cert);
+    size_t o = 0;
+    out[0] = '\0';
+    for (unsigned int i = 0; rc == 0 && i < n && o + 4 <= cap; i++)
+        o += (size_t)snprintf(out + o, cap - o, i ? ":%02X" : "%02X", md[i]);
+    return rc;
+}
