@@ -47,8 +47,10 @@ struct json {
 
 static void put_raw(struct json *j, const char *s, size_t n)
 {
-    /* Keep 16 bytes for the closing "...}\n" however full we get. */
-    if (j->len + n > sizeof j->buf - 16) {
+    /* Keep 16 bytes for the closing "...}\n" however full we get. Once
+     * something did not fit, nothing more goes in (a short "," after a
+     * long escape that failed would break the JSON). */
+    if (j->full || j->len + n > sizeof j->buf - 16) {
         j->full = true;
         return;
     }
@@ -56,23 +58,36 @@ static void put_raw(struct json *j, const char *s, size_t n)
     j->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0.
+ * "Valid" as RFC 3629 §4 says: the second byte's range depends on the
+ * first, which rules out overlong forms (E0 80 80 for NUL), UTF-16
+ * surrogates (ED A0 80) and code points above U+10FFFF (F4 90 80 80).
+ * JSON readers refuse all three, so they must be escaped like junk. */
 static size_t utf8_length(const unsigned char *p, size_t n)
 {
     size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
     if (p[0] < 0x80)
         return 1;
     else if (p[0] >= 0xC2 && p[0] <= 0xDF)
         need = 2;
-    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
         need = 3;
-    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        if (p[0] == 0xE0)
+            lo = 0xA0; /* below: overlong */
+        if (p[0] == 0xED)
+            hi = 0x9F; /* above: surrogates D800-DFFF */
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
         need = 4;
-    else
+        if (p[0] == 0xF0)
+            lo = 0x90; /* below: overlong */
+        if (p[0] == 0xF4)
+            hi = 0x8F; /* above: beyond U+10FFFF */
+    } else
         return 0;
-    if (need > n)
+    if (need > n || p[1] < lo || p[1] > hi)
         return 0;
-    for (size_t i = 1; i < need; i++)
+    for (size_t i = 2; i < need; i++)
         if ((p[i] & 0xC0) != 0x80)
             return 0;
     return need;
@@ -83,6 +98,8 @@ static void put_string(struct json *j, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     put_raw(j, "\"", 1);
+    if (j->full)
+        return; /* not even the opening quote fitted: no string begun */
     for (size_t i = 0; i < n && !j->full;) {
         char esc[8];
         size_t seq = utf8_length(p + i, n - i);
@@ -101,14 +118,19 @@ static void put_string(struct json *j, const char *s, size_t n)
         }
         i += seq ? seq : 1;
     }
-    put_raw(j, "\"", 1);
+    /* The closing quote always goes in, cut or not: put_raw() kept room
+     * for it, and an unclosed string would make the whole line invalid. */
+    j->buf[j->len++] = '"';
 }
 
 static void put_key(struct json *j, const char *key)
 {
+    size_t before = j->len;
     put_raw(j, ",", 1);
     put_string(j, key, strlen(key));
     put_raw(j, ":", 1);
+    if (j->full)
+        j->len = before; /* a key without its value: drop the pair whole */
 }
 
 /* {"time":"...","pid":N,"session":"...","event":"..." */
