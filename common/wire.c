@@ -3,7 +3,8 @@
  *
  * The reading side keeps one fixed buffer per connection. wire_read_line()
  * looks for "\n" in what is buffered; when there is none it reads more from
- * the socket, after poll() has said bytes are there (or the timeout passed).
+ * the socket, after poll() has said bytes are there (or the line's time ran
+ * out: the timeout is for the whole line, however the bytes trickle in).
  * Nothing here allocates memory, so nothing a peer sends can make us grow.
  */
 #include "wire.h"
@@ -13,6 +14,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 void wire_init(struct wire *w, int fd, int timeout_ms)
@@ -36,11 +38,21 @@ bool wire_line_ready(const struct wire *w, size_t cap)
            memchr(w->in + w->in_start, '\n', avail) != NULL;
 }
 
-/* Wait until fd is ready for `events` (POLLIN or POLLOUT) or time runs out. */
-static enum wire_status wait_ready(const struct wire *w, short events)
+/* Milliseconds on a clock that never jumps (unlike the time of day). */
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Wait until fd is ready for `events` (POLLIN or POLLOUT), at most
+ * timeout_ms milliseconds (-1: forever). */
+static enum wire_status wait_ready(const struct wire *w, short events,
+                                   int timeout_ms)
 {
     struct pollfd pfd = {.fd = w->fd, .events = events};
-    int n = poll(&pfd, 1, w->timeout_ms);
+    int n = poll(&pfd, 1, timeout_ms);
     if (n == 0)
         return WIRE_TIMEOUT;
     if (n < 0)
@@ -48,8 +60,9 @@ static enum wire_status wait_ready(const struct wire *w, short events)
     return WIRE_OK;
 }
 
-/* Read whatever the socket has into the free end of the buffer. */
-static enum wire_status fill_buffer(struct wire *w)
+/* Read whatever the socket has into the free end of the buffer, waiting
+ * at most timeout_ms for it. */
+static enum wire_status fill_buffer(struct wire *w, int timeout_ms)
 {
     /* Slide unread bytes to the front so the free space is one block. */
     if (w->in_start > 0) {
@@ -59,7 +72,7 @@ static enum wire_status fill_buffer(struct wire *w)
     }
     assert(w->in_end < sizeof w->in);
 
-    enum wire_status status = wait_ready(w, POLLIN);
+    enum wire_status status = wait_ready(w, POLLIN, timeout_ms);
     if (status != WIRE_OK)
         return status;
 
@@ -90,6 +103,11 @@ enum wire_status wire_read_line(struct wire *w, char *line, size_t cap,
     /* A text line of max bytes plus CR LF must fit in the buffer. */
     assert(cap >= 3 && cap + 1 <= sizeof w->in);
     size_t max = cap - 1; /* room for the NUL */
+    /* The timeout bounds the whole line, not each read(): otherwise a
+     * peer that trickles one byte every few seconds (a "slowloris") would
+     * hold its session - and one of the --max-sessions slots - forever,
+     * although it never finishes a command (RFC 5321 §4.5.3.2.7). */
+    long long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
 
     for (;;) {
         const unsigned char *p = w->in + w->in_start;
@@ -123,7 +141,14 @@ enum wire_status wire_read_line(struct wire *w, char *line, size_t cap,
         if (w->peer_closed)
             return WIRE_EOF;
 
-        enum wire_status status = fill_buffer(w);
+        int wait_ms = -1;
+        if (deadline >= 0) {
+            long long left = deadline - now_ms();
+            if (left <= 0)
+                return WIRE_TIMEOUT; /* the bytes so far stay buffered */
+            wait_ms = (int)left;
+        }
+        enum wire_status status = fill_buffer(w, wait_ms);
         if (status != WIRE_OK)
             return status;
     }
@@ -134,7 +159,7 @@ enum wire_status wire_write(struct wire *w, const void *data, size_t len)
     const char *p = data;
     while (len > 0) {
         /* A signal must not cut a reply in half: on EINTR, just go on. */
-        enum wire_status status = wait_ready(w, POLLOUT);
+        enum wire_status status = wait_ready(w, POLLOUT, w->timeout_ms);
         if (status == WIRE_INTERRUPTED)
             continue;
         if (status != WIRE_OK)

@@ -26,7 +26,7 @@
 enum wire_status {
     WIRE_OK,          /* done: a line was read, or all bytes were written */
     WIRE_EOF,         /* the peer closed the connection */
-    WIRE_TIMEOUT,     /* nothing arrived (or could be sent) in time */
+    WIRE_TIMEOUT,     /* no whole line arrived (or could be sent) in time */
     WIRE_INTERRUPTED, /* a signal arrived while waiting; the caller decides */
     WIRE_ERROR,       /* a system call failed; errno says why */
 };
@@ -41,14 +41,16 @@ enum line_end {
 /* One end of a connection. */
 struct wire {
     int fd;                                /* the connected socket */
-    int timeout_ms;                        /* longest wait per read/write; -1 = forever */
+    int timeout_ms;                        /* longest wait for a whole line, or per
+                                              write; -1 = forever */
     unsigned char in[WIRE_BUFFER_SIZE];    /* received, not yet handed out */
     size_t in_start;                       /* first byte not yet handed out */
     size_t in_end;                         /* one past the last byte received */
     bool peer_closed;                      /* read() returned 0: no more bytes will come */
 };
 
-/* Start using a connected socket. timeout_ms bounds every wait (-1: none). */
+/* Start using a connected socket. timeout_ms bounds the time to receive
+ * each line (however slowly its bytes trickle in) and each write (-1: none). */
 void wire_init(struct wire *w, int fd, int timeout_ms);
 
 /*

@@ -259,6 +259,35 @@ static void test_timeout(void **state)
     assert_true(waited < 1.5);
 }
 
+/* A peer that trickles a byte every 30 ms never finishes a line: the
+ * timeout is for the whole line, so it still ends (a "slowloris"). */
+static void test_trickle_times_out(void **state)
+{
+    struct pair *p = *state;
+    p->w.timeout_ms = 300;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        for (int i = 0; i < 200; i++) { /* 6 seconds' worth, if let */
+            if (write(p->fds[1], "x", 1) != 1)
+                _exit(0);
+            usleep(30 * 1000);
+        }
+        _exit(0);
+    }
+    char line[512];
+    size_t len;
+    enum line_end end;
+    double start = now_seconds();
+    enum wire_status status = wire_read_line(&p->w, line, sizeof line, &len, &end);
+    double waited = now_seconds() - start;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    assert_int_equal(status, WIRE_TIMEOUT);
+    assert_true(waited >= 0.25);
+    assert_true(waited < 1.5);
+}
+
 /* wire_write sends everything, and a closed peer is EOF, not SIGPIPE. */
 static void test_write(void **state)
 {
@@ -287,6 +316,7 @@ int main(void)
         T(test_megabyte_without_newline),
         T(test_eof_with_partial_line),
         T(test_timeout),
+        T(test_trickle_times_out),
         T(test_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
