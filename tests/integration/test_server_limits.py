@@ -1,0 +1,233 @@
+"""Limits and hostile input: what a server must survive (RFC 5321 4.5.3).
+
+Overlong command lines, megabytes without a line ending, NUL bytes, many
+recipients, idle and slow clients, too many clients at once. Each test
+checks the reply codes the RFC names, and that the server keeps serving.
+"""
+
+import os
+import socket
+import time
+import unittest
+
+from mailwalk_test import RawClient, Server, WAIT_SECONDS
+
+
+def session_pids(server_pid):
+    """The session processes: children of the server process."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...; comm may hold spaces, so split after ')'
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == server_pid:
+            pids.append(int(name))
+    return pids
+
+
+def vm_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+class CommandLineLimitTest(unittest.TestCase):
+
+    def setUp(self):
+        self.server = Server()
+        self.client = RawClient(self.server.port)
+        self.assertEqual(self.client.reply()[0], 220)
+        self.assertEqual(self.client.command("EHLO alice.example")[0], 250)
+
+    def tearDown(self):
+        self.client.close()
+        self.server.stop()
+        self.server.tmp.cleanup()
+
+    def test_512_octets_is_a_command_513_is_not(self):
+        c = self.client
+        line = "NOOP " + "x" * (512 - 5 - 2)         # 512 with CRLF
+        self.assertEqual(c.command(line)[0], 250)
+        code, lines = c.command(line + "x")           # 513 with CRLF
+        self.assertEqual((code, lines[0][:6]), (500, "5.5.2 "))
+        # The session goes on, and the long line was not half-obeyed.
+        self.assertEqual(c.command("MAIL FROM:<alice@alice.example>")[0], 250)
+        code, _ = c.command("RCPT TO:<bob@bob.example>" + " " * 600)
+        self.assertEqual(code, 500)
+        self.assertEqual(c.command("DATA")[0], 503)   # that RCPT did not count
+
+    def test_megabytes_without_line_end_memory_bounded(self):
+        c = self.client
+        [pid] = session_pids(self.server.proc.pid)
+        before = vm_rss_kib(pid)
+        chunk = b"A" * 65536
+        for _ in range(64):                           # 4 MiB, no CRLF
+            c.send(chunk)
+        c.send(b"\x00\xff junk \x80")
+        self.assertEqual(c.command("")[0], 500)       # the CRLF ends it: one 500
+        after = vm_rss_kib(pid)
+        self.assertLess(after - before, 1024,
+                        "session grew from %d to %d KiB" % (before, after))
+        self.assertEqual(c.command("NOOP")[0], 250)
+
+    def test_megabyte_line_inside_data(self):
+        c = self.client
+        [pid] = session_pids(self.server.proc.pid)
+        c.command("MAIL FROM:<alice@alice.example>")
+        c.command("RCPT TO:<bob@bob.example>")
+        self.assertEqual(c.command("DATA")[0], 354)
+        before = vm_rss_kib(pid)
+        for _ in range(32):                           # 2 MiB in one line
+            c.send(b"B" * 65536)
+        c.send(b"\r\n.\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        self.assertLess(vm_rss_kib(pid) - before, 1024)
+        [message] = self.server.messages("bob")
+        self.assertTrue(message.endswith(b"\n" + b"B" * (32 * 65536) + b"\n"))
+
+    def test_nul_bytes_and_junk_in_commands(self):
+        c = self.client
+        c.send(b"NOOP\x00\r\n")
+        self.assertEqual(c.reply()[0], 500)
+        c.send(b"\xff\xfe\xfd\r\n")
+        self.assertEqual(c.reply()[0], 500)
+        c.send(b"MAIL FROM:<al\x00ice@alice.example>\r\n")
+        self.assertEqual(c.reply()[0], 500)
+        c.send(b"MAIL FROM:<al\x7fice@alice.example>\r\n")
+        self.assertEqual(c.reply()[0], 501)
+        c.send(b"\x00" * 2000 + b"\r\n")
+        self.assertEqual(c.reply()[0], 500)
+        self.assertEqual(c.command("NOOP")[0], 250)
+
+
+class RecipientLimitTest(unittest.TestCase):
+
+    def rcpt_codes(self, server, count):
+        with RawClient(server.port) as c:
+            c.reply()
+            c.command("EHLO alice.example")
+            c.command("MAIL FROM:<alice@alice.example>")
+            # Pipelined, as a real client would send 101 RCPTs.
+            c.send("".join("RCPT TO:<user%d@bob.example>\r\n" % i
+                           for i in range(1, count + 1)))
+            replies = [c.reply() for _ in range(count)]
+            self.assertEqual(c.command("DATA")[0], 354)
+            self.assertEqual(c.command(".")[0], 250)
+            return replies
+
+    def test_100_accepted_101st_gets_452(self):
+        with Server() as server:
+            replies = self.rcpt_codes(server, 101)
+            self.assertEqual([r[0] for r in replies[:100]], [250] * 100)
+            self.assertEqual(replies[100][0], 452)
+            self.assertTrue(replies[100][1][0].startswith("4.5.3 "))
+            self.assertEqual(len(server.messages("user100")), 1)
+            self.assertEqual(server.messages("user101"), [])
+
+    def test_max_recipients_3(self):
+        with Server("--max-recipients", "3") as server:
+            replies = self.rcpt_codes(server, 5)
+            self.assertEqual([r[0] for r in replies], [250, 250, 250, 452, 452])
+
+
+class TimeoutTest(unittest.TestCase):
+
+    def test_idle_client_gets_421_while_others_are_served(self):
+        with Server("--timeout", "2") as server, RawClient(server.port) as idle:
+            self.assertEqual(idle.reply()[0], 220)
+            started = time.monotonic()
+            # Meanwhile another client is served at once.
+            with RawClient(server.port) as busy:
+                self.assertEqual(busy.reply()[0], 220)
+                busy.command("EHLO alice.example")
+                busy.command("MAIL FROM:<alice@alice.example>")
+                busy.command("RCPT TO:<bob@bob.example>")
+                busy.command("DATA")
+                self.assertEqual(busy.command("meanwhile\r\n.")[0], 250)
+            self.assertLess(time.monotonic() - started, 1.5)
+            code, lines = idle.reply()
+            waited = time.monotonic() - started
+            self.assertEqual((code, lines[0][:6]), (421, "4.4.2 "))
+            self.assertGreater(waited, 1.5)
+            self.assertLess(waited, 6)
+            self.assertTrue(idle.closed())
+
+    def test_slow_client_times_out_too(self):
+        # A client that sends one byte now and then, never a whole line,
+        # must not hold its session (and a --max-sessions slot) forever.
+        with Server("--timeout", "2") as server, RawClient(server.port) as slow:
+            self.assertEqual(slow.reply()[0], 220)
+            started = time.monotonic()
+            slow.sock.settimeout(0.4)
+            got = b""
+            while time.monotonic() - started < 8 and b"\r\n" not in got:
+                try:
+                    slow.sock.sendall(b"N")
+                    chunk = slow.sock.recv(512)
+                    if not chunk:
+                        break
+                    got += chunk
+                except socket.timeout:
+                    pass
+                except OSError:
+                    break
+            self.assertTrue(got.startswith(b"421 4.4.2 "), got)
+            self.assertLess(time.monotonic() - started, 6)
+
+    def test_timeout_in_data_discards_the_message(self):
+        with Server("--timeout", "1") as server, RawClient(server.port) as c:
+            c.reply()
+            c.command("EHLO alice.example")
+            c.command("MAIL FROM:<alice@alice.example>")
+            c.command("RCPT TO:<bob@bob.example>")
+            c.command("DATA")
+            c.send("half a message\r\n")
+            self.assertEqual(c.reply()[0], 421)
+            self.assertTrue(c.closed())
+            deadline = time.monotonic() + WAIT_SECONDS
+            while server.files_in("bob", "tmp") and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(server.files_in("bob", "tmp"), [])
+            self.assertEqual(server.files_in("bob", "new"), [])
+
+
+class MaxSessionsTest(unittest.TestCase):
+
+    def test_third_client_gets_421(self):
+        with Server("--max-sessions", "2") as server:
+            first = RawClient(server.port)
+            second = RawClient(server.port)
+            self.assertEqual(first.reply()[0], 220)
+            self.assertEqual(second.reply()[0], 220)
+            with RawClient(server.port) as third:
+                code, lines = third.reply()
+                self.assertEqual((code, lines[0][:6]), (421, "4.3.2 "))
+                self.assertTrue(third.closed())
+            # The two served clients are unaffected.
+            self.assertEqual(first.command("NOOP")[0], 250)
+            self.assertEqual(second.command("NOOP")[0], 250)
+            # When one leaves, a new client is served again (the server
+            # notices the finished session within about a second).
+            self.assertEqual(first.command("QUIT")[0], 221)
+            first.close()
+            deadline = time.monotonic() + WAIT_SECONDS
+            while True:
+                with RawClient(server.port) as again:
+                    code = again.reply()[0]
+                if code == 220 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(code, 220)
+            second.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
