@@ -31,11 +31,32 @@ static int fail(char *why, size_t why_cap, const char *call, const char *path)
     return -1;
 }
 
+/* Length of the well-formed UTF-8 character (not ASCII) at p, or 0. */
+static size_t utf8_char_length(const unsigned char *p)
+{
+    size_t need = (p[0] >= 0xC2 && p[0] <= 0xDF)   ? 2
+                  : (p[0] >= 0xE0 && p[0] <= 0xEF) ? 3
+                  : (p[0] >= 0xF0 && p[0] <= 0xF4) ? 4
+                                                   : 0;
+    for (size_t i = 1; i < need; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return need;
+}
+
 bool maildir_name_is_safe(const char *name)
 {
     if (name[0] == '\0' || name[0] == '.' || strlen(name) > 64)
         return false;
-    for (const char *p = name; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        /* Non-ASCII letters come with SMTPUTF8 (RFC 6531): "zoe" with a
+         * diaeresis is a fine folder name. Whole UTF-8 characters only:
+         * their bytes are all >= 0x80, so never '/' or '.'. */
+        size_t n = *p >= 0x80 ? utf8_char_length(p) : 0;
+        if (n > 0) {
+            p += n - 1;
+            continue;
+        }
         bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                   (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
                   *p == '_' || *p == '+';

@@ -18,8 +18,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Can `name` safely be a folder name? Letters, digits and . - _ + only,
- * not starting with '.', at most 64 octets: so "../../etc" never is. */
+/* Can `name` safely be a folder name? Letters (UTF-8 ones too), digits
+ * and . - _ + only, not starting with '.', at most 64 octets: so
+ * "../../etc" never is. */
 bool maildir_name_is_safe(const char *name);
 
 /* Make root/mailbox/{tmp,new,cur} if they are not there yet. */

@@ -214,6 +214,29 @@ class DialogueTest(unittest.TestCase):
         code, lines = c.reply()
         self.assertEqual((code, lines[0][:6]), (553, "5.6.7 "))
 
+    def test_smtputf8_is_honoured(self):
+        # RFC 6531: after MAIL ... SMTPUTF8, UTF-8 addresses and headers are
+        # fine, and the trace header says "with UTF8SMTP" (section 3.7.3).
+        c = self.client
+        c.command("EHLO alice.example")
+        c.send("MAIL FROM:<j\u00f6rg@alice.example> SMTPUTF8\r\n".encode())
+        self.assertEqual(c.reply()[0], 250)
+        c.send("RCPT TO:<Zo\u00eb@bob.example>\r\n".encode())
+        self.assertEqual(c.reply()[0], 250)
+        self.assertEqual(c.command("DATA")[0], 354)
+        c.send("Subject: gr\u00fc\u00dfe\r\n\r\nhi\r\n.\r\n".encode())
+        self.assertEqual(c.reply()[0], 250)
+        [message] = self.server.messages("zo\u00eb")
+        self.assertTrue(message.startswith("Return-Path: <j\u00f6rg@alice.example>\n"
+                                           .encode()))
+        self.assertIn(b" with UTF8SMTP id ", message)
+        self.assertEqual(body_of(message), "Subject: gr\u00fc\u00dfe\n\nhi\n".encode())
+        # Broken UTF-8 is still no mailbox name.
+        c.send(b"MAIL FROM:<alice@alice.example> SMTPUTF8\r\n")
+        c.reply()
+        c.send(b"RCPT TO:<zo\xeb@bob.example>\r\n")
+        self.assertEqual(c.reply()[0], 553)
+
     def test_vrfy_and_help(self):
         c = self.client
         code, lines = c.command("VRFY bob")
