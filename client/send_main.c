@@ -1,0 +1,677 @@
+/*
+ * send_main.c - mailwalk-send, Alice's user agent.
+ *
+ * A user agent (MUA) is the program a person writes mail with. It builds the
+ * message (RFC 5322 header fields and a MIME body) and hands it to a mail
+ * server over SMTP - the first arrow of the story in DESIGN.md §1. This one
+ * prints the whole SMTP dialogue as it happens, so that a student sees every
+ * command and every reply:
+ *
+ *     C: EHLO alice.example          what the client sent
+ *     S: 250-bob.example Hello ...   what the server answered
+ *     == ...                         what mailwalk-send is doing and why
+ *
+ * The exit code tells a script what happened, and, like a real MTA, it
+ * tells a temporary refusal (4xx: try later) from a permanent one (5xx).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "message.h"
+#include "smtp_client.h"
+
+/* ---- Exit codes (also in --help and docs/client.md) -------------------- */
+
+enum exit_code {
+    EXIT_DELIVERED = 0,  /* the server took the message for every recipient */
+    EXIT_PARTIAL = 1,    /* taken for some recipients, refused for others */
+    EXIT_USAGE = 2,      /* bad command line or unreadable input */
+    EXIT_CONNECTION = 3, /* no connection, or it broke (TLS too, from issue 4) */
+    EXIT_TEMPORARY = 4,  /* a 4xx refusal: try again later */
+    EXIT_PERMANENT = 5,  /* a 5xx refusal: do not retry as it is */
+};
+
+/* SIMPLIFICATION: the whole message is held in memory; a real MUA would
+ * stream a big attachment from disk. 10 MB is plenty for a classroom. */
+#define MAX_MESSAGE_BYTES (10 * 1024 * 1024)
+
+/* The most --to options we take (RFC 5321 §4.5.3.1.8: servers take 100). */
+#define MAX_RECIPIENTS 100
+
+static const char usage_text[] =
+    "usage: mailwalk-send --server HOST:PORT --from ADDR --to ADDR [--to ADDR...]\n"
+    "                     [--subject TEXT] [--body TEXT | --body-file FILE]\n"
+    "                     [--raw] [--helo NAME] [--pipelining] [--quiet]\n"
+    "                     [--timeout SECONDS]\n"
+    "\n"
+    "Send one message over SMTP and show the dialogue line by line\n"
+    "(C: = what we sent, S: = what the server answered, == = notes).\n"
+    "\n"
+    "  --server HOST:PORT  the SMTP server, e.g. 127.0.0.1:2525 or [::1]:25\n"
+    "  --from ADDR         the sender: MAIL FROM (envelope) and From: (header)\n"
+    "  --to ADDR           a recipient: RCPT TO and To:; repeat for more\n"
+    "  --subject TEXT      the Subject: (UTF-8; encoded for the wire if needed)\n"
+    "  --body TEXT         the message text; or --body-file FILE; default: stdin\n"
+    "  --raw               send the input as the whole message (header and body)\n"
+    "                      instead of building one\n"
+    "  --helo NAME         the name to give in EHLO/HELO (default: this host's\n"
+    "                      name, or our address as [127.0.0.1])\n"
+    "  --pipelining        send MAIL, RCPT and DATA together if the server\n"
+    "                      offers PIPELINING (RFC 2920)\n"
+    "  --quiet             print nothing but errors\n"
+    "  --timeout SECONDS   wait at most this long to connect and for each reply\n"
+    "                      (default: 30 s to connect, RFC 5321 times for replies)\n"
+    "\n"
+    "Exit status:\n"
+    "  0  delivered: the server accepted the message for every recipient\n"
+    "  1  partly delivered: some recipients were refused (listed on stderr)\n"
+    "  2  usage error: bad options or unreadable input\n"
+    "  3  connection failure: could not connect, or the connection broke\n"
+    "  4  temporary failure: the server said 4xx (try again later)\n"
+    "  5  permanent failure: the server said 5xx (fix something first)\n";
+
+/* ---- Options ------------------------------------------------------------ */
+
+struct options {
+    char host[256];                    /* from --server */
+    char port[16];
+    const char *from;
+    const char *to[MAX_RECIPIENTS];
+    size_t to_count;
+    const char *subject;
+    const char *body_text;             /* --body */
+    const char *body_file;             /* --body-file */
+    bool raw;
+    const char *helo;
+    bool pipelining;
+    bool quiet;
+    int timeout_s;                     /* --timeout, or 0 */
+};
+
+/* Print a usage error with a hint, and return EXIT_USAGE. */
+static int usage_error(const char *format, const char *arg)
+{
+    fprintf(stderr, "mailwalk-send: ");
+    fprintf(stderr, format, arg);
+    fprintf(stderr, "\nTry 'mailwalk-send --help' for the options.\n");
+    return EXIT_USAGE;
+}
+
+/* Split "host:port", "[v6]:port". Returns false if it is not that. */
+static bool split_server(const char *arg, struct options *o)
+{
+    const char *colon;
+    const char *host = arg;
+    size_t host_len;
+    if (arg[0] == '[') {
+        const char *close = strchr(arg, ']');
+        if (close == NULL || close[1] != ':')
+            return false;
+        host = arg + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(arg, ':');
+        if (colon == NULL)
+            return false;
+        host_len = (size_t)(colon - arg);
+    }
+    const char *port = colon + 1;
+    if (host_len == 0 || host_len >= sizeof o->host || port[0] == '\0' ||
+        strlen(port) >= sizeof o->port || strspn(port, "0123456789") != strlen(port))
+        return false;
+    memcpy(o->host, host, host_len);
+    o->host[host_len] = '\0';
+    strcpy(o->port, port);
+    return true;
+}
+
+/* Is this something we can put between < and > in MAIL/RCPT? We check only
+ * what would break the command line; the server judges the rest. */
+static bool plausible_address(const char *a)
+{
+    if (a[0] == '\0' || strchr(a, '@') == NULL)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+        if (*p <= ' ' || *p == '<' || *p == '>' || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Take "<bob@x>" as well as "bob@x". */
+static const char *strip_brackets(char *a)
+{
+    size_t n = strlen(a);
+    if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+        a[n - 1] = '\0';
+        return a + 1;
+    }
+    return a;
+}
+
+/* Parse argv into *o. Returns -1 to go on, or an exit code. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    enum { OPT_HELO = 256, OPT_BODY_FILE, OPT_TIMEOUT, OPT_VERSION };
+    static const struct option longs[] = {
+        {"server", required_argument, NULL, 's'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"subject", required_argument, NULL, 'S'},
+        {"body", required_argument, NULL, 'b'},
+        {"body-file", required_argument, NULL, OPT_BODY_FILE},
+        {"raw", no_argument, NULL, 'r'},
+        {"helo", required_argument, NULL, OPT_HELO},
+        {"pipelining", no_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    bool have_server = false;
+    memset(o, 0, sizeof *o);
+    opterr = 0; /* we print our own messages */
+    int ch;
+    while ((ch = getopt_long(argc, argv, "s:f:t:S:b:rpqh", longs, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            if (!split_server(optarg, o))
+                return usage_error("--server wants HOST:PORT, e.g. 127.0.0.1:2525; "
+                                   "got \"%s\"", optarg);
+            have_server = true;
+            break;
+        case 'f':
+            o->from = strip_brackets(optarg);
+            if (!plausible_address(o->from))
+                return usage_error("--from wants an address like alice@alice.example; "
+                                   "got \"%s\"", optarg);
+            break;
+        case 't':
+            if (o->to_count == MAX_RECIPIENTS)
+                return usage_error("too many --to options (at most %s)", "100");
+            o->to[o->to_count] = strip_brackets(optarg);
+            if (!plausible_address(o->to[o->to_count]))
+                return usage_error("--to wants an address like bob@bob.example; "
+                                   "got \"%s\"", optarg);
+            o->to_count++;
+            break;
+        case 'S':
+            o->subject = optarg;
+            break;
+        case 'b':
+            o->body_text = optarg;
+            break;
+        case OPT_BODY_FILE:
+            o->body_file = optarg;
+            break;
+        case 'r':
+            o->raw = true;
+            break;
+        case OPT_HELO:
+            o->helo = optarg;
+            break;
+        case 'p':
+            o->pipelining = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case OPT_TIMEOUT: {
+            char *end;
+            long s = strtol(optarg, &end, 10);
+            if (*end != '\0' || s < 1 || s > 3600)
+                return usage_error("--timeout wants a number of seconds (1-3600); "
+                                   "got \"%s\"", optarg);
+            o->timeout_s = (int)s;
+            break;
+        }
+        case 'h':
+            fputs(usage_text, stdout);
+            return EXIT_DELIVERED;
+        case OPT_VERSION:
+            printf("mailwalk-send %s\n", MAILWALK_VERSION);
+            return EXIT_DELIVERED;
+        default:
+            return usage_error("unknown or incomplete option \"%s\"",
+                               argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument \"%s\"", argv[optind]);
+    if (!have_server)
+        return usage_error("%s", "--server HOST:PORT is missing");
+    if (o->from == NULL)
+        return usage_error("%s", "--from ADDR is missing");
+    if (o->to_count == 0)
+        return usage_error("%s", "at least one --to ADDR is needed");
+    if (o->body_text != NULL && o->body_file != NULL)
+        return usage_error("%s", "give --body or --body-file, not both");
+    if (o->raw && o->subject != NULL)
+        return usage_error("%s", "--subject does not go with --raw: in raw mode "
+                           "the input is the whole message, header included");
+    return -1;
+}
+
+/* ---- Input -------------------------------------------------------------- */
+
+/* Read all of a stream into *data (malloc'd). Returns 0 or -1 (errno). */
+static int read_all(FILE *in, char **data, size_t *len)
+{
+    size_t cap = 4096, used = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL)
+        return -1;
+    for (;;) {
+        if (used == cap) {
+            if (cap >= MAX_MESSAGE_BYTES) {
+                free(buf);
+                errno = EFBIG;
+                return -1;
+            }
+            char *grown = realloc(buf, cap * 2);
+            if (grown == NULL) {
+                free(buf);
+                return -1;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        size_t n = fread(buf + used, 1, cap - used, in);
+        used += n;
+        if (n == 0) {
+            if (ferror(in)) {
+                free(buf);
+                return -1;
+            }
+            break;
+        }
+    }
+    *data = buf;
+    *len = used;
+    return 0;
+}
+
+/* The text to send: --body, --body-file or standard input. */
+static int read_body(const struct options *o, char **data, size_t *len)
+{
+    if (o->body_text != NULL) {
+        *len = strlen(o->body_text);
+        *data = malloc(*len + 1);
+        if (*data == NULL)
+            return usage_error("%s", "out of memory");
+        memcpy(*data, o->body_text, *len + 1);
+        return -1;
+    }
+    FILE *in = stdin;
+    const char *name = "standard input";
+    if (o->body_file != NULL) {
+        name = o->body_file;
+        in = fopen(o->body_file, "rb");
+        if (in == NULL) {
+            fprintf(stderr, "mailwalk-send: cannot open %s: %s\n", name,
+                    strerror(errno));
+            return EXIT_USAGE;
+        }
+    } else if (isatty(STDIN_FILENO) && !o->quiet) {
+        fprintf(stderr, "(type the message, then Ctrl-D on a line of its own)\n");
+    }
+    int rc = read_all(in, data, len);
+    int saved = errno;
+    if (in != stdin)
+        fclose(in);
+    if (rc < 0) {
+        fprintf(stderr, "mailwalk-send: cannot read %s: %s\n", name,
+                errno == EFBIG ? "bigger than 10 MB" : strerror(saved));
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* ---- The transcript ----------------------------------------------------- */
+
+/* Print one transcript line. Control characters are shown as \xNN, so
+ * that a stray escape sequence in a reply cannot mess up the terminal. */
+static void print_transcript(void *user, enum smtp_direction direction,
+                             const char *line, size_t len)
+{
+    const struct options *o = user;
+    if (o->quiet)
+        return;
+    const char *mark = direction == SMTP_RECEIVED ? "S: "
+                       : direction == SMTP_NOTE   ? "== "
+                                                  : "C: ";
+    fputs(mark, stdout);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = (unsigned char)line[i];
+        if ((b < 0x20 && b != '\t') || b == 0x7f)
+            printf("\\x%02x", b);
+        else
+            putchar(b);
+    }
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* Print a note in the transcript's style (unless --quiet). */
+static void note(const struct options *o, const char *format, const char *arg)
+{
+    if (o->quiet)
+        return;
+    printf("== ");
+    printf(format, arg);
+    printf("\n");
+    fflush(stdout);
+}
+
+/* ---- The session -------------------------------------------------------- */
+
+/* Which exit code a refusal reply means (RFC 5321 §4.2.1: the first digit). */
+static int exit_for_reply(int code)
+{
+    return code / 100 == 4 ? EXIT_TEMPORARY : EXIT_PERMANENT;
+}
+
+/* Say goodbye properly (RFC 5321 §4.1.1.10), then close. Errors here do
+ * not change the outcome: the mail's fate was decided before. */
+static void finish(struct smtp_client *c)
+{
+    struct smtp_reply reply;
+    if (c->connected)
+        smtp_quit(c, &reply);
+    smtp_close(c);
+}
+
+/* Explain a failed connection in words a student can act on. */
+static int connection_failed(const struct smtp_client *c, const struct options *o)
+{
+    const char *server = o->host;
+    switch (c->sys_errno) {
+    case ECONNREFUSED:
+        fprintf(stderr, "mailwalk-send: connection refused: is mailwalk-server "
+                "running on %s:%s?\n  (nothing is listening on that port; start "
+                "the server, or check --server)\n", server, o->port);
+        break;
+    case ETIMEDOUT:
+        fprintf(stderr, "mailwalk-send: no answer from %s:%s in time: is the "
+                "address right, or is a firewall dropping the connection?\n",
+                server, o->port);
+        break;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+        fprintf(stderr, "mailwalk-send: cannot reach %s: no route to that "
+                "network (%s)\n", server, c->error);
+        break;
+    default:
+        if (strncmp(c->error, "getaddrinfo", 11) == 0)
+            fprintf(stderr, "mailwalk-send: cannot find the host \"%s\": check "
+                    "the name in --server (%s)\n", server, c->error);
+        else
+            fprintf(stderr, "mailwalk-send: cannot connect to %s:%s: %s\n", server,
+                    o->port, c->error);
+    }
+    return EXIT_CONNECTION;
+}
+
+/* The conversation broke in the middle (closed, timed out, garbled). */
+static int conversation_broke(struct smtp_client *c)
+{
+    fprintf(stderr, "mailwalk-send: the SMTP conversation broke off: %s\n"
+            "  (nothing was delivered unless the server had already said 250 "
+            "after the final \".\")\n", c->error);
+    smtp_close(c);
+    return EXIT_CONNECTION;
+}
+
+/* A refusal of the whole transaction (greeting, EHLO, MAIL, DATA). */
+static int refused(struct smtp_client *c, const char *what,
+                   const struct smtp_reply *reply)
+{
+    char first[600];
+    smtp_reply_first_line(reply, first, sizeof first);
+    fprintf(stderr, "mailwalk-send: the server refused %s: %s\n  (%s%s)\n", what,
+            first, smtp_reply_meaning(reply->code),
+            reply->code / 100 == 4 ? "; the server may accept it later" : "");
+    finish(c);
+    return exit_for_reply(reply->code);
+}
+
+/* The name for EHLO: RFC 5321 §4.1.1.1 asks for our fully qualified domain
+ * name, or, without one, an address literal such as [127.0.0.1] (§4.1.3). */
+static void choose_helo_name(const struct smtp_client *c, const struct options *o,
+                             char *out, size_t cap)
+{
+    if (o->helo != NULL) {
+        snprintf(out, cap, "%s", o->helo);
+        return;
+    }
+    char host[256];
+    if (gethostname(host, sizeof host) == 0 && strchr(host, '.') != NULL) {
+        snprintf(out, cap, "%s", host);
+        return;
+    }
+    if (strchr(c->local_address, ':') != NULL)
+        snprintf(out, cap, "[IPv6:%s]", c->local_address);
+    else if (c->local_address[0] != '\0')
+        snprintf(out, cap, "[%s]", c->local_address);
+    else
+        snprintf(out, cap, "localhost");
+}
+
+/* Build the message to send, adapting to what the server offered. Returns
+ * -1 to go on, or an exit code. */
+static int prepare_message(struct smtp_client *c, const struct options *o, char *body,
+                           size_t body_len, struct message *m)
+{
+    char why[300];
+    if (o->raw) {
+        /* The input is the message; we only check what SMTP forbids. */
+        size_t bad = smtp_data_long_line(body, body_len);
+        if (bad > 0) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu", bad);
+            fprintf(stderr, "mailwalk-send: line %s of the message is longer than "
+                    "998 characters, which SMTP forbids (RFC 5321 §4.5.3.1.6);\n"
+                    "  send it without --raw to have it encoded\n", n);
+            return EXIT_USAGE;
+        }
+        m->data = body;
+        m->len = body_len;
+        m->eight_bit = smtp_data_is_8bit(body, body_len);
+        m->utf8_headers = false;
+        if (m->eight_bit && !c->ext.eightbitmime)
+            note(o, "%s", "warning: the message has 8-bit octets but the server "
+                 "did not offer 8BITMIME (RFC 6152); it may garble them");
+        return -1;
+    }
+
+    char id[300];
+    time_t now = time(NULL);
+    message_make_id(id, sizeof id, o->from, now);
+    struct message_spec spec = {
+        .from = o->from,
+        .to = o->to,
+        .to_count = o->to_count,
+        .subject = o->subject,
+        .body = body,
+        .body_len = body_len,
+        .date = now,
+        .message_id = id,
+        .allow_8bit = c->ext.eightbitmime,
+        .allow_utf8_headers = c->ext.smtputf8,
+    };
+    if (message_build(&spec, m, why, sizeof why) < 0) {
+        fprintf(stderr, "mailwalk-send: %s\n", why);
+        finish(c);
+        return EXIT_USAGE;
+    }
+    if (strcmp(m->transfer_encoding, "quoted-printable") == 0)
+        note(o, "%s", c->ext.eightbitmime || !smtp_data_is_8bit(body, body_len)
+             ? "the body has lines too long for SMTP: encoding it as "
+               "quoted-printable (RFC 2045 §6.7)"
+             : "the body is not ASCII and the server did not offer 8BITMIME: "
+               "encoding it as quoted-printable (RFC 2045 §6.7)");
+    else if (m->eight_bit)
+        note(o, "%s", "the body is not ASCII and the server offers 8BITMIME: "
+             "sending it as 8-bit text with BODY=8BITMIME (RFC 6152)");
+    return -1;
+}
+
+/* Report which recipients were accepted and which refused. Returns the
+ * number accepted; *worst is the exit code the refusals alone would give. */
+static size_t sort_recipients(const struct options *o, const struct smtp_reply *rcpt,
+                              int *worst)
+{
+    size_t accepted = 0;
+    *worst = EXIT_DELIVERED;
+    for (size_t i = 0; i < o->to_count; i++) {
+        if (rcpt[i].code / 100 == 2) {
+            accepted++;
+            continue;
+        }
+        char first[600];
+        smtp_reply_first_line(&rcpt[i], first, sizeof first);
+        fprintf(stderr, "mailwalk-send: recipient %s refused: %s (%s)\n", o->to[i],
+                first, smtp_reply_meaning(rcpt[i].code));
+        /* Any temporary refusal makes the whole outcome "try later":
+         * those recipients may still work. */
+        int code = exit_for_reply(rcpt[i].code);
+        if (*worst == EXIT_DELIVERED || code == EXIT_TEMPORARY)
+            *worst = code;
+    }
+    return accepted;
+}
+
+/* The whole session: connect, greet, EHLO, envelope, DATA, QUIT. */
+static int send_mail(struct smtp_client *c, const struct options *o, char *body,
+                     size_t body_len)
+{
+    struct smtp_reply reply;
+    if (o->timeout_s > 0)
+        c->timeout_cap_ms = o->timeout_s * 1000;
+    int connect_ms = (o->timeout_s > 0 ? o->timeout_s : 30) * 1000;
+
+    /* 1. Connection setup: TCP, then the server's 220 (RFC 5321 §3.1). */
+    if (smtp_connect(c, o->host, o->port, connect_ms, &reply) < 0)
+        return c->connected ? conversation_broke(c) : connection_failed(c, o);
+    if (reply.code != 220)
+        return refused(c, "to talk to us (its greeting)", &reply);
+
+    char helo[300];
+    choose_helo_name(c, o, helo, sizeof helo);
+    if (smtp_ehlo(c, helo, &reply) < 0)
+        return conversation_broke(c);
+    if (reply.code != 250)
+        return refused(c, "our EHLO/HELO", &reply);
+
+    struct message m;
+    int rc = prepare_message(c, o, body, body_len, &m);
+    if (rc >= 0)
+        return rc;
+
+    /* 2. Mail transfer: the envelope (MAIL, RCPT...) then DATA. */
+    struct smtp_mail_options mail = {
+        .size = smtp_data_size(m.data, m.len),
+        .body_8bit = m.eight_bit,
+        .smtputf8 = m.utf8_headers,
+    };
+    struct smtp_reply mail_reply, data_reply;
+    struct smtp_reply *rcpt = calloc(o->to_count, sizeof *rcpt);
+    if (rcpt == NULL) {
+        fprintf(stderr, "mailwalk-send: out of memory\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (smtp_envelope(c, o->pipelining, o->from, &mail, o->to, o->to_count,
+                      &mail_reply, rcpt, &data_reply) < 0) {
+        rc = conversation_broke(c);
+        goto done;
+    }
+    if (mail_reply.code / 100 != 2) {
+        rc = refused(c, "the sender (MAIL FROM)", &mail_reply);
+        goto done;
+    }
+    int refusals;
+    size_t accepted = sort_recipients(o, rcpt, &refusals);
+    if (data_reply.code == 354 && accepted == 0) {
+        /* RFC 2920 §3.1: after pipelining, DATA may be accepted although
+         * every RCPT was refused; then "the client should send a single
+         * dot", an empty message that goes to nobody. */
+        note(o, "%s", "no recipient was accepted, but DATA was: sending only the "
+             "final dot (RFC 2920 §3.1)");
+        if (smtp_send_message(c, "", 0, &data_reply) < 0) {
+            rc = conversation_broke(c);
+            goto done;
+        }
+    }
+    if (accepted == 0) {
+        fprintf(stderr, "mailwalk-send: every recipient was refused: nothing "
+                "was sent\n");
+        finish(c);
+        rc = refusals;
+        goto done;
+    }
+    if (data_reply.code != 354) {
+        rc = refused(c, "to take the message text (DATA)", &data_reply);
+        goto done;
+    }
+    if (smtp_send_message(c, m.data, m.len, &reply) < 0) {
+        rc = conversation_broke(c);
+        goto done;
+    }
+    if (reply.code / 100 != 2) {
+        rc = refused(c, "the message", &reply);
+        goto done;
+    }
+
+    /* 3. Termination: QUIT, 221, close (RFC 5321 §4.1.1.10). */
+    finish(c);
+    if (!o->quiet) {
+        printf("== delivered: the server took responsibility for the message for ");
+        size_t shown = 0;
+        for (size_t i = 0; i < o->to_count; i++)
+            if (rcpt[i].code / 100 == 2)
+                printf("%s%s", shown++ ? ", " : "", o->to[i]);
+        printf("\n");
+    }
+    if (accepted < o->to_count) {
+        fprintf(stderr, "mailwalk-send: partly delivered: %zu of %zu recipients "
+                "accepted; the refused ones are listed above\n", accepted,
+                o->to_count);
+        rc = EXIT_PARTIAL;
+    } else {
+        rc = EXIT_DELIVERED;
+    }
+
+done:
+    free(rcpt);
+    if (!o->raw)
+        message_free(&m);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    char *body;
+    size_t body_len;
+    rc = read_body(&o, &body, &body_len);
+    if (rc >= 0)
+        return rc;
+
+    struct smtp_client client;
+    smtp_client_init(&client, print_transcript, &o);
+    rc = send_mail(&client, &o, body, body_len);
+    free(body);
+    return rc;
+}

@@ -1,0 +1,223 @@
+/*
+ * smtp_client.h - the sender-SMTP: one function per command.
+ *
+ * This is the other side of mailwalk-server. A client (RFC 5321 calls it the
+ * "SMTP client" or sender-SMTP) opens a TCP connection, waits for the 220
+ * greeting, says EHLO, and then runs one mail transaction after another:
+ *
+ *     MAIL FROM:<alice@alice.example>   the envelope sender      (§4.1.1.2)
+ *     RCPT TO:<bob@bob.example>         one per recipient        (§4.1.1.3)
+ *     DATA                              then the message text,
+ *     .                                 ended by a lone dot      (§4.1.1.4)
+ *     QUIT                                                       (§4.1.1.10)
+ *
+ * Every function below sends exactly one command and reads exactly one reply
+ * (RFC 5321 §4.2: "Every command MUST generate exactly one reply"), so a
+ * student can read the dialogue straight off the code. Each returns 0 when
+ * a reply was read - whatever its code: a 550 is an answer, not a failure of
+ * the library - and -1 when the conversation itself broke (the connection
+ * closed, a timeout, a reply that is not SMTP); then c->error says what
+ * happened, naming the failing call.
+ *
+ * The library keeps no global state and never calls exit(): mailwalk-send
+ * uses it, and so does Alice's mailwalk-server when it relays.
+ */
+#ifndef MAILWALK_SMTP_CLIENT_H
+#define MAILWALK_SMTP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "smtp_limits.h"
+#include "wire.h"
+
+/* ---- Replies ----------------------------------------------------------- */
+
+/* Room for the text of one reply, all its lines together. An EHLO reply is
+ * a dozen short lines; text beyond this is dropped (and counted), so a server
+ * that sends a thousand-line reply cannot make us grow. */
+#define SMTP_REPLY_TEXT_MAX 2048
+
+/* A reply with more lines than this is taken as a broken server, not read on
+ * forever. (No real reply comes near it; HELP is the longest.) */
+#define SMTP_REPLY_MAX_LINES 200
+
+/* One reply, maybe of several lines (RFC 5321 §4.2.1). */
+struct smtp_reply {
+    int code;                        /* the three digits, e.g. 250; 0 = none yet */
+    char enhanced[16];               /* RFC 3463 code from the first line ("2.1.5")
+                                        or "" if the server gave none */
+    size_t line_count;               /* lines in the reply */
+    bool truncated;                  /* some text did not fit in text[] */
+    char text[SMTP_REPLY_TEXT_MAX];  /* the text after "250-"/"250 " of each line,
+                                        lines joined by '\n' */
+};
+
+/* What feeding one line to a reply being read gave. */
+enum smtp_reply_step {
+    SMTP_REPLY_MORE,      /* a "250-" line: more lines follow */
+    SMTP_REPLY_DONE,      /* a "250 " line: the reply is complete */
+    SMTP_REPLY_MALFORMED, /* not an SMTP reply line; the text says why */
+};
+
+/* Start reading a new reply. */
+void smtp_reply_clear(struct smtp_reply *r);
+
+/*
+ * Add one received line (without its CR LF) to the reply being read. This is
+ * the whole of reply parsing, with no I/O, so the unit tests drive it line by
+ * line. On SMTP_REPLY_MALFORMED, why[] says what was wrong with the line.
+ */
+enum smtp_reply_step smtp_reply_feed(struct smtp_reply *r, const char *line,
+                                     size_t len, char *why, size_t why_cap);
+
+/* The first line of the reply text (for one-line messages to the user). */
+void smtp_reply_first_line(const struct smtp_reply *r, char *out, size_t cap);
+
+/* The first digit of a reply code, as RFC 5321 §4.2.1 names it. */
+const char *smtp_reply_meaning(int code);
+
+/* ---- Extensions (from the EHLO reply) ---------------------------------- */
+
+/* What the server promised in its EHLO reply (RFC 5321 §4.1.1.1: one
+ * keyword per line after the first). All false after HELO. */
+struct smtp_extensions {
+    bool esmtp;                     /* EHLO was accepted: extensions exist */
+    bool size;                      /* SIZE (RFC 1870): MAIL ... SIZE=n */
+    unsigned long long size_limit;  /* SIZE's number; 0 = no fixed limit */
+    bool eightbitmime;              /* 8BITMIME (RFC 6152): MAIL ... BODY=8BITMIME */
+    bool pipelining;                /* PIPELINING (RFC 2920) */
+    bool smtputf8;                  /* SMTPUTF8 (RFC 6531): UTF-8 addresses */
+    bool enhancedstatuscodes;       /* ENHANCEDSTATUSCODES (RFC 2034) */
+    bool starttls;                  /* STARTTLS (RFC 3207); used from issue 4 on */
+    bool auth;                      /* AUTH (RFC 4954); used from issue 4 on */
+    char auth_mechanisms[128];      /* AUTH's list, e.g. "PLAIN LOGIN" */
+};
+
+/* Fill *ext from a 250 reply to EHLO. Pure: the unit tests call it. */
+void smtp_parse_extensions(const struct smtp_reply *ehlo_reply,
+                           struct smtp_extensions *ext);
+
+/* ---- The client -------------------------------------------------------- */
+
+/* Which way a transcript line went. */
+enum smtp_direction {
+    SMTP_SENT,     /* a command we sent ("C:") */
+    SMTP_SENT_DATA,/* a line of message text we sent, after DATA's 354 */
+    SMTP_RECEIVED, /* a reply line from the server ("S:") */
+    SMTP_NOTE,     /* something the library did that is not on the wire,
+                      e.g. "connected to 127.0.0.1 port 2525" */
+};
+
+/* Called for every line, as it crosses the wire. line is not NUL-terminated
+ * (message text may hold anything); len excludes the CR LF. */
+typedef void (*smtp_transcript_fn)(void *user, enum smtp_direction direction,
+                                   const char *line, size_t len);
+
+/* One connection to one SMTP server. Set it up with smtp_client_init(). */
+struct smtp_client {
+    struct wire wire;               /* the connection, as lines */
+    bool connected;                 /* wire.fd is an open socket */
+    int timeout_cap_ms;             /* never wait longer than this for one
+                                       reply (-1: use the RFC's timeouts) */
+    struct smtp_extensions ext;     /* what the last EHLO reply offered */
+    char local_address[64];         /* our end of the socket, e.g. "127.0.0.1" */
+    smtp_transcript_fn transcript;  /* where lines are reported, or NULL */
+    void *transcript_user;          /* passed back to transcript */
+    int sys_errno;                  /* errno of the last system failure, or 0 */
+    char error[512];                /* what broke, when a function returned -1 */
+};
+
+/* Prepare a client; nothing is connected yet. transcript may be NULL. */
+void smtp_client_init(struct smtp_client *c, smtp_transcript_fn transcript,
+                      void *transcript_user);
+
+/*
+ * Open a TCP connection to host:port, waiting at most timeout_ms for it
+ * (-1: the system's own limit), then read the server's greeting into *reply
+ * (RFC 5321 §3.1: 220 means "go ahead", 554 "no service here"). Returns -1
+ * if no connection could be made (c->sys_errno says why, e.g. ECONNREFUSED).
+ */
+int smtp_connect(struct smtp_client *c, const char *host, const char *port,
+                 int timeout_ms, struct smtp_reply *reply);
+
+/* Close the socket (after QUIT, or after the conversation broke). */
+void smtp_close(struct smtp_client *c);
+
+/* Read one whole reply, however many lines (RFC 5321 §4.2.1). */
+int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply);
+
+/* Send one command line (CR LF is added) and read its reply. The commands
+ * below are all this, plus what each one means. */
+int smtp_command(struct smtp_client *c, const char *line, struct smtp_reply *reply);
+
+/* EHLO, falling back to HELO when the server does not know EHLO. */
+int smtp_ehlo(struct smtp_client *c, const char *client_name,
+              struct smtp_reply *reply);
+int smtp_helo(struct smtp_client *c, const char *client_name,
+              struct smtp_reply *reply);
+
+/* What MAIL FROM may carry; each is sent only if EHLO advertised it. */
+struct smtp_mail_options {
+    unsigned long long size; /* SIZE=n (RFC 1870); 0 = do not declare */
+    bool body_8bit;          /* BODY=8BITMIME (RFC 6152) */
+    bool smtputf8;           /* SMTPUTF8 (RFC 6531) */
+};
+
+int smtp_mail_from(struct smtp_client *c, const char *sender,
+                   const struct smtp_mail_options *options,
+                   struct smtp_reply *reply);
+int smtp_rcpt_to(struct smtp_client *c, const char *recipient,
+                 struct smtp_reply *reply);
+
+/* DATA, and if the server answers 354, the message itself: *reply is then
+ * the server's verdict on the message (250 = it has taken responsibility). */
+int smtp_data(struct smtp_client *c, const char *message, size_t len,
+              struct smtp_reply *reply);
+
+/* After a 354: send the message text, dot-stuffed, and the final ".". */
+int smtp_send_message(struct smtp_client *c, const char *message, size_t len,
+                      struct smtp_reply *reply);
+
+int smtp_rset(struct smtp_client *c, struct smtp_reply *reply);
+int smtp_noop(struct smtp_client *c, struct smtp_reply *reply);
+int smtp_vrfy(struct smtp_client *c, const char *name, struct smtp_reply *reply);
+int smtp_quit(struct smtp_client *c, struct smtp_reply *reply);
+
+/*
+ * The whole envelope of one transaction: MAIL, one RCPT per recipient, and
+ * DATA (only if a recipient was accepted, or always when pipelining - see
+ * smtp_pipeline.c). With pipelining asked for and offered, the commands go
+ * out in groups without waiting (RFC 2920); otherwise one at a time.
+ * rcpt_replies has count elements. A reply whose command was never sent
+ * keeps code 0.
+ */
+int smtp_envelope(struct smtp_client *c, bool pipelining, const char *sender,
+                  const struct smtp_mail_options *options,
+                  const char *const *recipients, size_t count,
+                  struct smtp_reply *mail_reply, struct smtp_reply *rcpt_replies,
+                  struct smtp_reply *data_reply);
+
+/* ---- Message text (smtp_data.c) ---------------------------------------- */
+
+/*
+ * The message as it goes on the wire after DATA: every line ended by CR LF
+ * (a bare LF or a bare CR becomes CR LF, RFC 5321 §2.3.8), a "." doubled at
+ * the start of a line (§4.5.2), and the final ".\r\n" (§4.1.1.4). Writes at
+ * most cap bytes into out and returns the full length (like snprintf), so
+ * smtp_data_encode(m, n, NULL, 0) measures. Pure: the unit tests call it.
+ */
+size_t smtp_data_encode(const char *message, size_t len, char *out, size_t cap);
+
+/* The message's size as RFC 1870 counts it: CR LF line endings, no dot
+ * stuffing, no final dot. This is what MAIL's SIZE= declares. */
+unsigned long long smtp_data_size(const char *message, size_t len);
+
+/* The 1-based number of the first line longer than RFC 5321 §4.5.3.1.6
+ * allows (998 octets + CR LF), or 0 if every line fits. */
+size_t smtp_data_long_line(const char *message, size_t len);
+
+/* True if any octet has its high bit set (8-bit text, RFC 6152). */
+bool smtp_data_is_8bit(const char *message, size_t len);
+
+#endif
