@@ -11,10 +11,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-dev)
+# GTK 4 is for the visualizer (gui/); the server and clients need only OpenSSL.
+build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-dev
+                libgtk-4-dev)
 # swaks, curl, Python's smtplib and aiosmtpd, and Postfix's smtp-source and
 # smtp-sink are the real SMTP peers in tests/interop and tests/bench.
-test_packages=(swaks curl python3 python3-aiosmtpd postfix)
+# xvfb runs the visualizer without a screen.
+test_packages=(swaks curl python3 python3-aiosmtpd postfix xvfb xauth)
 
 want=("${build_packages[@]}")
 if [ "${1:-build}" = test ]; then

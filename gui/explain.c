@@ -1,0 +1,162 @@
+/*
+ * explain.c - looking lines up in the explanation table.
+ */
+#include "explain.h"
+
+#include <stdio.h>
+#include <string.h>
+
+GKeyFile *mw_explain_load(GBytes *data, GError **error)
+{
+    GKeyFile *table = g_key_file_new();
+    if (!g_key_file_load_from_bytes(table, data, G_KEY_FILE_NONE, error)) {
+        g_key_file_free(table);
+        return NULL;
+    }
+    return table;
+}
+
+/* The verb of a command line, upper-cased: "mail from:<a>" -> "MAIL". */
+static char *command_verb(const char *text)
+{
+    size_t n = strcspn(text, " \r\n");
+    char *verb = g_ascii_strup(text, (gssize)n);
+    return verb;
+}
+
+char *mw_explain_group(GKeyFile *table, const MwLine *line)
+{
+    char *group = NULL;
+    switch (line->kind) {
+    case MW_LINE_COMMAND: {
+        char *verb = command_verb(line->text);
+        group = g_strdup_printf("command:%s", verb);
+        g_free(verb);
+        break;
+    }
+    case MW_LINE_REPLY:
+        group = g_strdup_printf("reply:%d", line->code);
+        if (!g_key_file_has_group(table, group)) {
+            g_free(group);
+            group = g_strdup_printf("reply-class:%d", line->code / 100);
+        }
+        break;
+    case MW_LINE_DATA: {
+        static const char *const parts[] = {"header", "separator", "body", "end"};
+        group = g_strdup_printf("data:%s", parts[line->data_part]);
+        break;
+    }
+    case MW_LINE_TLS:
+        group = g_strdup_printf("tls:%s", line->tls_type ? line->tls_type : "");
+        break;
+    case MW_LINE_EVENT:
+        return NULL;
+    }
+    if (!g_key_file_has_group(table, group)) {
+        g_free(group);
+        return NULL;
+    }
+    return group;
+}
+
+/* A table value, escaped for Pango markup (the text may hold "<" or "&"). */
+static char *get_escaped(GKeyFile *table, const char *group, const char *key)
+{
+    char *raw = g_key_file_get_string(table, group, key, NULL);
+    if (raw == NULL)
+        return NULL;
+    char *escaped = g_markup_escape_text(raw, -1);
+    g_free(raw);
+    return escaped;
+}
+
+/* Append "<b>title</b>\ntext" from one group, if it exists. */
+static void append_entry(GString *out, GKeyFile *table, const char *group,
+                         gboolean with_rfc, gboolean with_next)
+{
+    if (!g_key_file_has_group(table, group))
+        return;
+    char *title = get_escaped(table, group, "title");
+    char *rfc = get_escaped(table, group, "rfc");
+    char *text = get_escaped(table, group, "text");
+    char *next = get_escaped(table, group, "next");
+    if (title)
+        g_string_append_printf(out, "<b>%s</b>\n", title);
+    if (text)
+        g_string_append_printf(out, "%s\n", text);
+    if (with_next && next)
+        g_string_append_printf(out, "<i>Next:</i> %s\n", next);
+    if (with_rfc && rfc)
+        g_string_append_printf(out, "<small>See %s</small>\n", rfc);
+    g_string_append(out, "\n");
+    g_free(title);
+    g_free(rfc);
+    g_free(text);
+    g_free(next);
+}
+
+/* A reply, digit by digit (RFC 5321 §4.2.1), then its enhanced code. */
+static void explain_reply(GString *out, GKeyFile *table, const MwLine *line)
+{
+    char group[64];
+    snprintf(group, sizeof group, "reply:%d", line->code);
+    append_entry(out, table, group, TRUE, TRUE);
+
+    g_string_append_printf(out, "<b>Reading the code %03d</b>\n", line->code);
+    snprintf(group, sizeof group, "reply-class:%d", line->code / 100);
+    char *first = get_escaped(table, group, "title");
+    snprintf(group, sizeof group, "reply-category:%d", line->code / 10 % 10);
+    char *second = get_escaped(table, group, "title");
+    g_string_append_printf(out, "First digit %d: %s\nSecond digit %d: %s\n\n",
+                           line->code / 100, first ? first : "?", line->code / 10 % 10,
+                           second ? second : "?");
+    g_free(first);
+    g_free(second);
+
+    if (line->enhanced[0] != '\0') {
+        g_string_append_printf(out, "<b>Enhanced status code %s</b> (RFC 3463)\n",
+                               line->enhanced);
+        snprintf(group, sizeof group, "enhanced-class:%c", line->enhanced[0]);
+        char *cls = get_escaped(table, group, "title");
+        snprintf(group, sizeof group, "enhanced:%s", line->enhanced);
+        char *detail = get_escaped(table, group, "title");
+        char *detail_text = get_escaped(table, group, "text");
+        g_string_append_printf(out, "Class: %s\n", cls ? cls : "?");
+        if (detail)
+            g_string_append_printf(out, "Subject and detail: %s. %s\n", detail,
+                                   detail_text ? detail_text : "");
+        g_string_append(out, "\n");
+        g_free(cls);
+        g_free(detail);
+        g_free(detail_text);
+    }
+    if (!line->last)
+        g_string_append(out, "<i>A dash after the code (\"250-\") means more lines "
+                             "of this reply follow; the last line has a space "
+                             "(RFC 5321 §4.2.1).</i>\n");
+}
+
+char *mw_explain_line(GKeyFile *table, const MwLine *line)
+{
+    GString *out = g_string_new(NULL);
+    char *shown = g_markup_escape_text(line->text, -1);
+    g_string_append_printf(out, "<tt>%s</tt>\n\n", shown);
+    g_free(shown);
+
+    if (line->kind == MW_LINE_REPLY) {
+        explain_reply(out, table, line);
+    } else {
+        char *group = mw_explain_group(table, line);
+        if (group != NULL)
+            append_entry(out, table, group, TRUE, TRUE);
+        else if (line->kind == MW_LINE_COMMAND)
+            g_string_append(out, "Not a command this kit explains: the server will "
+                                 "most likely answer 500 (command unrecognized).\n");
+        else if (line->kind == MW_LINE_EVENT)
+            g_string_append(out, "Something the server did, from its event log: "
+                                 "not a line on the wire.\n");
+        g_free(group);
+    }
+    g_string_append_printf(out, "\n<small>Phase: %s</small>", mw_phase_name(line->phase));
+    return g_string_free(out, FALSE);
+}

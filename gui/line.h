@@ -1,0 +1,62 @@
+/*
+ * line.h - one line of the diagram: who said what to whom, and what kind
+ * of thing it was.
+ */
+#ifndef MAILWALK_LINE_H
+#define MAILWALK_LINE_H
+
+#include <glib.h>
+
+/* What a line is, for colour, label and explanation. */
+typedef enum {
+    MW_LINE_COMMAND, /* client -> server, a command ("MAIL FROM:<...>") */
+    MW_LINE_DATA,    /* client -> server, message text after 354 */
+    MW_LINE_REPLY,   /* server -> client, a reply line ("250 2.1.0 OK") */
+    MW_LINE_TLS,     /* a sealed TLS record, either way */
+    MW_LINE_EVENT,   /* not on the wire: the server's event log ("delivered") */
+} MwLineKind;
+
+/* The three phases of an SMTP session (RFC 5321 §3). */
+typedef enum {
+    MW_PHASE_SETUP,       /* connection setup: 220, HELO/EHLO (STARTTLS, AUTH) */
+    MW_PHASE_TRANSFER,    /* mail transfer: MAIL, RCPT, DATA, text, "." */
+    MW_PHASE_TERMINATION, /* termination: QUIT, 221, close */
+} MwPhase;
+
+/* Which part of the message a data line is. */
+typedef enum {
+    MW_DATA_HEADER,    /* "Subject: Lunch" */
+    MW_DATA_SEPARATOR, /* the empty line */
+    MW_DATA_BODY,      /* the letter */
+    MW_DATA_END,       /* "." */
+} MwDataPart;
+
+typedef struct {
+    guint from;         /* actor column it leaves */
+    guint to;           /* actor column it reaches */
+    MwLineKind kind;
+    MwPhase phase;
+    MwDataPart data_part;  /* for MW_LINE_DATA */
+    int code;           /* for replies: 250; else 0 */
+    gboolean last;      /* for replies: the last line ("250 ", not "250-") */
+    char enhanced[16];  /* for replies: "2.1.5", or "" */
+    char *text;         /* what is shown (CR LF removed; TLS: a summary) */
+    char *tls_type;     /* for TLS records: "handshake", "application data" */
+} MwLine;
+
+/* A new line; text is copied. */
+MwLine *mw_line_new(MwLineKind kind, guint from, guint to, const char *text);
+void mw_line_free(MwLine *line);
+
+/* Take a reply line apart: code, "-" or " ", enhanced status code. */
+void mw_line_parse_reply(MwLine *line);
+
+/* The phase a command belongs to. */
+MwPhase mw_phase_of_command(const char *command_line);
+const char *mw_phase_name(MwPhase phase);
+
+/* "2xx completion", "5xx permanent failure"...: the label every reply
+ * carries beside its colour, so colour is never the only cue. */
+const char *mw_reply_label(int code);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * main.c - mailwalk, the visualizer: see SMTP work, line by line.
+ *
+ *   mailwalk                                   open the window, step mode
+ *   mailwalk --scenario esmtp --autoplay       play a scenario
+ *   mailwalk --scenario hello --autoplay --speed 8 --exit-when-done \
+ *            --screenshot hello.png            run to the end, save a picture
+ *   mailwalk --list-scenarios
+ */
+#include <gtk/gtk.h>
+#include <stdlib.h>
+
+#include "mw-window.h"
+#include "scenarios.h"
+
+static MwWindowOptions options;
+static gboolean list_scenarios;
+static gboolean show_version;
+
+static const GOptionEntry entries[] = {
+    {"scenario", 's', 0, G_OPTION_ARG_STRING, &options.scenario,
+     "The scenario to open (see --list-scenarios)", "NAME"},
+    {"autoplay", 'a', 0, G_OPTION_ARG_NONE, &options.autoplay,
+     "Play at once instead of waiting for Step", NULL},
+    {"speed", 0, 0, G_OPTION_ARG_DOUBLE, &options.speed,
+     "Animation speed: 1 is one line a second, 4 four times faster", "X"},
+    {"exit-when-done", 0, 0, G_OPTION_ARG_NONE, &options.exit_when_done,
+     "Quit when the scenario has finished (exit 0 if it told its story)", NULL},
+    {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, &options.screenshot,
+     "When the scenario has finished, save the window as a PNG", "FILE"},
+    {"list-scenarios", 0, 0, G_OPTION_ARG_NONE, &list_scenarios,
+     "List the scenarios and exit", NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Show the version and exit",
+     NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* Options that end the program before any window opens. */
+static int on_local_options(GApplication *app, GVariantDict *dict, gpointer data)
+{
+    (void)app, (void)dict, (void)data;
+    if (show_version) {
+        g_print("mailwalk %s\n", MAILWALK_VERSION);
+        return 0;
+    }
+    if (list_scenarios) {
+        guint count;
+        const MwScenario *all = mw_scenarios(&count);
+        for (guint i = 0; i < count; i++)
+            g_print("%-14s %s\n", all[i].id, all[i].title);
+        return 0;
+    }
+    if (options.scenario != NULL && mw_scenario_find(options.scenario) == NULL) {
+        g_printerr("mailwalk: no scenario called '%s'; try --list-scenarios\n",
+                   options.scenario);
+        return 2;
+    }
+    return -1; /* go on: open the window */
+}
+
+static void on_activate(GtkApplication *app, gpointer data)
+{
+    (void)data;
+    GtkCssProvider *css = gtk_css_provider_new();
+    gtk_css_provider_load_from_resource(css, "/org/mailwalk/Mailwalk/style.css");
+    gtk_style_context_add_provider_for_display(gdk_display_get_default(),
+                                               GTK_STYLE_PROVIDER(css),
+                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    g_object_unref(css);
+    MwWindow *window = mw_window_new(app, &options);
+    gtk_window_present(GTK_WINDOW(window));
+}
+
+/* On the way out, close every window: each stops its scenario's programs. */
+static void on_shutdown(GApplication *app, gpointer data)
+{
+    (void)data;
+    GList *windows;
+    while ((windows = gtk_application_get_windows(GTK_APPLICATION(app))) != NULL)
+        gtk_window_destroy(GTK_WINDOW(windows->data));
+}
+
+int main(int argc, char **argv)
+{
+    /* NON_UNIQUE: a class may open several windows, each its own scenario. */
+    GtkApplication *app =
+        gtk_application_new("org.mailwalk.Mailwalk", G_APPLICATION_NON_UNIQUE);
+    g_application_add_main_option_entries(G_APPLICATION(app), entries);
+    g_application_set_option_context_summary(
+        G_APPLICATION(app), "Watch real SMTP programs talk, one line at a time.");
+    g_signal_connect(app, "handle-local-options", G_CALLBACK(on_local_options), NULL);
+    g_signal_connect(app, "activate", G_CALLBACK(on_activate), NULL);
+    g_signal_connect(app, "shutdown", G_CALLBACK(on_shutdown), NULL);
+
+    const char *const quit_accels[] = {"<Control>q", NULL};
+    const char *const play_accels[] = {"space", NULL};
+    const char *const step_accels[] = {"Right", NULL};
+    const char *const back_accels[] = {"Left", NULL};
+    const char *const faster_accels[] = {"plus", "KP_Add", "equal", NULL};
+    const char *const slower_accels[] = {"minus", "KP_Subtract", NULL};
+    const char *const restart_accels[] = {"<Control>r", NULL};
+    gtk_application_set_accels_for_action(app, "win.play", play_accels);
+    gtk_application_set_accels_for_action(app, "win.step", step_accels);
+    gtk_application_set_accels_for_action(app, "win.back", back_accels);
+    gtk_application_set_accels_for_action(app, "win.faster", faster_accels);
+    gtk_application_set_accels_for_action(app, "win.slower", slower_accels);
+    gtk_application_set_accels_for_action(app, "win.restart", restart_accels);
+    gtk_application_set_accels_for_action(app, "window.close", quit_accels);
+
+    int status = g_application_run(G_APPLICATION(app), argc, argv);
+    gpointer code = g_object_get_data(G_OBJECT(app), "mailwalk-exit-code");
+    if (status == 0 && code != NULL)
+        status = GPOINTER_TO_INT(code);
+    g_object_unref(app);
+    return status;
+}

@@ -1,0 +1,528 @@
+/*
+ * mw-lanes.c - drawing the sequence diagram with GtkSnapshot, and moving
+ * arrows with the frame clock.
+ *
+ * Nothing here sleeps or counts frames: the tick callback reads the frame
+ * clock's time, moves the flying arrow by (elapsed time x speed), and asks
+ * for a redraw; when nothing moves, the callback is removed and the widget
+ * costs nothing.
+ */
+#include "mw-lanes.h"
+
+#include <math.h>
+
+#define HEADER_HEIGHT 70.0  /* the actor boxes */
+#define ROW_HEIGHT 44.0     /* one line of the dialogue */
+#define GUTTER 110.0        /* left band with the phase names */
+#define BOX_WIDTH 190.0     /* an actor's name box */
+#define FLIGHT_SECONDS 0.9  /* one arrow at speed 1 */
+#define MIN_WIDTH 1000
+
+struct _MwLanes {
+    GtkWidget parent_instance;
+    GPtrArray *actors;      /* char*, column names */
+    GArray *gap_weights;    /* double, relative width between columns i, i+1 */
+    GPtrArray *lines;       /* MwLine*, one per row */
+    GPtrArray *layouts;     /* PangoLayout*, the label of each row */
+    int flying;             /* the row in flight, or -1 */
+    double progress;        /* 0..1 along its arrow */
+    gint64 last_frame_us;   /* frame time of the last tick */
+    guint tick_id;          /* our tick callback, or 0 */
+    double speed;
+    int selected;           /* selected row, or -1 */
+};
+
+G_DEFINE_FINAL_TYPE(MwLanes, mw_lanes, GTK_TYPE_WIDGET)
+
+enum { SIGNAL_LANDED, SIGNAL_SELECTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ----- colours: each kind of line has one, and a label too ---------------- */
+
+static GdkRGBA rgba(const char *spec)
+{
+    GdkRGBA color;
+    gdk_rgba_parse(&color, spec);
+    return color;
+}
+
+static GdkRGBA line_color(const MwLine *line)
+{
+    switch (line->kind) {
+    case MW_LINE_COMMAND:
+        return rgba("#1c4fa8");
+    case MW_LINE_DATA:
+        return rgba("#4a4a4a");
+    case MW_LINE_TLS:
+        return rgba("#7b3fb0");
+    case MW_LINE_EVENT:
+        return rgba("#795548");
+    case MW_LINE_REPLY:
+        break;
+    }
+    switch (line->code / 100) {
+    case 2:
+        return rgba("#17803a");
+    case 3:
+        return rgba("#00798c");
+    case 4:
+        return rgba("#b85c00");
+    default:
+        return rgba("#c62828");
+    }
+}
+
+static GdkRGBA phase_color(MwPhase phase)
+{
+    switch (phase) {
+    case MW_PHASE_SETUP:
+        return rgba("#eaf2fb");
+    case MW_PHASE_TRANSFER:
+        return rgba("#eef7ec");
+    case MW_PHASE_TERMINATION:
+        return rgba("#fbf0e6");
+    }
+    return rgba("white");
+}
+
+/* ----- geometry ----------------------------------------------------------- */
+
+/* Columns spread from GUTTER to the right edge; the gaps between them
+ * are as wide as their weights say (a wire hop gets more room for its
+ * labels than the step into a mailbox). */
+static double column_x(MwLanes *self, guint column)
+{
+    double left = GUTTER + BOX_WIDTH / 2;
+    double right = gtk_widget_get_width(GTK_WIDGET(self)) - BOX_WIDTH / 2 - 8;
+    if (self->actors->len < 2)
+        return left;
+    double total = 0, before = 0;
+    for (guint i = 0; i + 1 < self->actors->len; i++) {
+        double w = g_array_index(self->gap_weights, double, i);
+        total += w;
+        if (i < column)
+            before += w;
+    }
+    return left + (right - left) * before / total;
+}
+
+/* How far the view is scrolled down: the actor boxes stay on top. */
+static double scroll_offset(MwLanes *self)
+{
+    GtkWidget *scroller = gtk_widget_get_ancestor(GTK_WIDGET(self),
+                                                  GTK_TYPE_SCROLLED_WINDOW);
+    if (scroller == NULL)
+        return 0;
+    GtkAdjustment *adj =
+        gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroller));
+    return gtk_adjustment_get_value(adj);
+}
+
+double mw_lanes_get_row_y(MwLanes *self, guint index)
+{
+    (void)self; /* every row has the same height, for now */
+    return HEADER_HEIGHT + index * ROW_HEIGHT;
+}
+
+/* ----- the label of a row --------------------------------------------------- */
+
+/* The text above a row's arrow. */
+static PangoLayout *make_layout(MwLanes *self, const MwLine *line)
+{
+    char *escaped = g_markup_escape_text(line->text, -1);
+    char *markup;
+    if (line->kind == MW_LINE_REPLY)
+        markup = g_strdup_printf("<tt>%s</tt>", escaped);
+    else if (line->kind == MW_LINE_TLS)
+        markup = g_strdup_printf("🔒 <i>%s</i>", escaped);
+    else if (line->kind == MW_LINE_EVENT)
+        markup = g_strdup_printf("<i>%s</i>", escaped);
+    else if (line->kind == MW_LINE_DATA && line->text[0] == '\0')
+        markup = g_strdup("<i><small>(empty line)</small></i>");
+    else
+        markup = g_strdup_printf("<tt>%s</tt>", escaped);
+    PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
+    pango_layout_set_markup(layout, markup, -1);
+    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+    g_free(markup);
+    g_free(escaped);
+    return layout;
+}
+
+/* ----- drawing -------------------------------------------------------------- */
+
+static void draw_text(GtkSnapshot *snapshot, PangoLayout *layout, double x, double y,
+                      GdkRGBA color)
+{
+    gtk_snapshot_save(snapshot);
+    gtk_snapshot_translate(snapshot, &GRAPHENE_POINT_INIT((float)x, (float)y));
+    gtk_snapshot_append_layout(snapshot, layout, &color);
+    gtk_snapshot_restore(snapshot);
+}
+
+/* The lifelines: each actor's time runs down the page. */
+static void draw_lifelines(MwLanes *self, GtkSnapshot *snapshot, double height)
+{
+    for (guint i = 0; i < self->actors->len; i++) {
+        double x = column_x(self, i);
+        gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.6f, 0.6f, 0.6f, 1},
+                                  &GRAPHENE_RECT_INIT((float)x - 1, (float)HEADER_HEIGHT,
+                                                      2, (float)(height - HEADER_HEIGHT)));
+    }
+}
+
+/* The actors' name boxes, drawn at the top of what is visible, so they
+ * stay in view however far the dialogue has scrolled. */
+static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
+{
+    double top = scroll_offset(self);
+    double width = gtk_widget_get_width(GTK_WIDGET(self));
+    double box_w = BOX_WIDTH;
+    gtk_snapshot_append_color(snapshot, &(GdkRGBA){1, 1, 1, 1},
+                              &GRAPHENE_RECT_INIT(0, (float)top, (float)width,
+                                                  (float)HEADER_HEIGHT - 4));
+    for (guint i = 0; i < self->actors->len; i++) {
+        double x = column_x(self, i);
+        GskRoundedRect box;
+        gsk_rounded_rect_init_from_rect(
+            &box,
+            &GRAPHENE_RECT_INIT((float)(x - box_w / 2), (float)top + 10, (float)box_w, 48),
+            10);
+        gtk_snapshot_push_rounded_clip(snapshot, &box);
+        gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.20f, 0.25f, 0.33f, 1},
+                                  &box.bounds);
+        gtk_snapshot_pop(snapshot);
+
+        /* "Alice's user agent\n(mailwalk-send)": the name in bold, the
+         * program that plays it in small print. */
+        PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
+        char **parts = g_strsplit(g_ptr_array_index(self->actors, i), "\n", 2);
+        char *markup = g_markup_printf_escaped("<span size='small'><b>%s</b>\n%s</span>",
+                                               parts[0], parts[1] ? parts[1] : "");
+        g_strfreev(parts);
+        pango_layout_set_markup(layout, markup, -1);
+        pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
+        pango_layout_set_width(layout, (int)((box_w - 12) * PANGO_SCALE));
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
+        int lw, lh;
+        pango_layout_get_pixel_size(layout, &lw, &lh);
+        draw_text(snapshot, layout, x - (box_w - 12) / 2, top + 34 - lh / 2.0,
+                  (GdkRGBA){1, 1, 1, 1});
+        g_object_unref(layout);
+        g_free(markup);
+    }
+}
+
+/* The phase bands, and each phase's name down the left gutter. */
+static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
+{
+    guint start = 0;
+    for (guint i = 0; i <= self->lines->len; i++) {
+        const MwLine *line = i < self->lines->len ? g_ptr_array_index(self->lines, i) : NULL;
+        const MwLine *first = start < self->lines->len ? g_ptr_array_index(self->lines, start)
+                                                       : NULL;
+        if (first == NULL)
+            break;
+        if (line != NULL && line->phase == first->phase)
+            continue;
+        /* Rows start..i-1 share a phase. */
+        double y = mw_lanes_get_row_y(self, start);
+        double h = (i - start) * ROW_HEIGHT;
+        GdkRGBA band = phase_color(first->phase);
+        gtk_snapshot_append_color(snapshot, &band,
+                                  &GRAPHENE_RECT_INIT(0, (float)y, (float)width, (float)h));
+        GdkRGBA edge = {0.75f, 0.75f, 0.75f, 1};
+        gtk_snapshot_append_color(snapshot, &edge,
+                                  &GRAPHENE_RECT_INIT(0, (float)y, (float)width, 1));
+
+        /* The phase's name, at the top of its band in the left gutter. */
+        PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
+        char *markup = g_markup_printf_escaped("<small><b>%s</b></small>",
+                                               mw_phase_name(first->phase));
+        pango_layout_set_markup(layout, markup, -1);
+        pango_layout_set_width(layout, (int)((GUTTER - 16) * PANGO_SCALE));
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
+        draw_text(snapshot, layout, 10, y + 6, (GdkRGBA){0.3f, 0.3f, 0.3f, 1});
+        g_object_unref(layout);
+        g_free(markup);
+        start = i;
+    }
+}
+
+static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
+{
+    const MwLine *line = g_ptr_array_index(self->lines, index);
+    PangoLayout *layout = g_ptr_array_index(self->layouts, index);
+    double y = mw_lanes_get_row_y(self, index);
+    double x0 = column_x(self, line->from), x1 = column_x(self, line->to);
+    double dir = x1 >= x0 ? 1 : -1;
+    double p = ((int)index == self->flying) ? self->progress : 1.0;
+    /* Ease out: fast start, gentle arrival. */
+    double eased = 1 - (1 - p) * (1 - p);
+    double tip = x0 + (x1 - x0) * eased;
+    GdkRGBA color = line_color(line);
+
+    if ((int)index == self->selected) {
+        GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
+        double width = gtk_widget_get_width(GTK_WIDGET(self));
+        gtk_snapshot_append_color(
+            snapshot, &highlight,
+            &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1, (float)(width - GUTTER),
+                                (float)ROW_HEIGHT - 2));
+    }
+
+    /* The arrow's shaft... */
+    double arrow_y = y + ROW_HEIGHT - 10;
+    double left = MIN(x0, tip), right = MAX(x0, tip);
+    gtk_snapshot_append_color(snapshot, &color,
+                              &GRAPHENE_RECT_INIT((float)left, (float)arrow_y - 1.5,
+                                                  (float)(right - left), 3));
+    /* ...and its head, a triangle drawn as a glyph. */
+    PangoLayout *head = gtk_widget_create_pango_layout(GTK_WIDGET(self),
+                                                       dir > 0 ? "▶" : "◀");
+    int hw, hh;
+    pango_layout_get_pixel_size(head, &hw, &hh);
+    draw_text(snapshot, head, dir > 0 ? tip - hw + 2 : tip - 2, arrow_y - hh / 2.0, color);
+    g_object_unref(head);
+
+    /* The label rides above the arrow, from the sender's side. */
+    double span = fabs(x1 - x0) - 24;
+    pango_layout_set_width(layout, (int)(MAX(span, 60) * PANGO_SCALE));
+    pango_layout_set_alignment(layout, dir > 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT);
+    GdkRGBA text = color;
+    text.alpha = (float)(0.35 + 0.65 * p);
+    double label_x = dir > 0 ? x0 + 12 : x1 + 12;
+    draw_text(snapshot, layout, label_x, y + 4, text);
+
+    /* Replies also say in words what their colour says ("2xx completion"),
+     * beside the server that sent them: colour is never the only cue. */
+    if (line->kind == MW_LINE_REPLY) {
+        PangoLayout *tag = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
+        char *markup = g_markup_printf_escaped("<small>%s</small>",
+                                               mw_reply_label(line->code));
+        pango_layout_set_markup(tag, markup, -1);
+        int tw, th;
+        pango_layout_get_pixel_size(tag, &tw, &th);
+        double tag_x = dir < 0 ? x0 + 10 : x0 - 10 - tw;
+        draw_text(snapshot, tag, tag_x, arrow_y - th / 2.0, text);
+        g_free(markup);
+        g_object_unref(tag);
+    }
+}
+
+static void mw_lanes_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
+{
+    MwLanes *self = MW_LANES(widget);
+    double width = gtk_widget_get_width(widget);
+    double height = gtk_widget_get_height(widget);
+    gtk_snapshot_append_color(snapshot, &(GdkRGBA){1, 1, 1, 1},
+                              &GRAPHENE_RECT_INIT(0, 0, (float)width, (float)height));
+    draw_phases(self, snapshot, width);
+    draw_lifelines(self, snapshot, height);
+    for (guint i = 0; i < self->lines->len; i++)
+        draw_row(self, snapshot, i);
+    draw_actors(self, snapshot);
+}
+
+static void mw_lanes_measure(GtkWidget *widget, GtkOrientation orientation, int for_size,
+                             int *minimum, int *natural, int *minimum_baseline,
+                             int *natural_baseline)
+{
+    (void)for_size;
+    MwLanes *self = MW_LANES(widget);
+    if (orientation == GTK_ORIENTATION_HORIZONTAL) {
+        *minimum = *natural = MIN_WIDTH;
+    } else {
+        *minimum = *natural =
+            (int)(HEADER_HEIGHT + (self->lines->len + 1) * ROW_HEIGHT + 20);
+    }
+    *minimum_baseline = *natural_baseline = -1;
+}
+
+/* ----- motion --------------------------------------------------------------- */
+
+static gboolean on_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+    (void)data;
+    MwLanes *self = MW_LANES(widget);
+    gint64 now = gdk_frame_clock_get_frame_time(clock);
+    if (self->last_frame_us == 0)
+        self->last_frame_us = now;
+    double elapsed = (now - self->last_frame_us) / 1e6;
+    self->last_frame_us = now;
+
+    if (self->flying >= 0) {
+        self->progress += elapsed * self->speed / FLIGHT_SECONDS;
+        if (self->progress >= 1.0) {
+            guint landed = (guint)self->flying;
+            self->progress = 1.0;
+            self->flying = -1;
+            gtk_widget_queue_draw(widget);
+            g_signal_emit(self, signals[SIGNAL_LANDED], 0, landed);
+        }
+        gtk_widget_queue_draw(widget);
+    }
+    if (self->flying < 0) {
+        /* Nothing moves: stop asking for frames. */
+        self->tick_id = 0;
+        self->last_frame_us = 0;
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+guint mw_lanes_launch(MwLanes *self, MwLine *line)
+{
+    g_ptr_array_add(self->lines, line);
+    g_ptr_array_add(self->layouts, make_layout(self, line));
+    guint index = self->lines->len - 1;
+    self->flying = (int)index;
+    self->progress = 0;
+    if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback(GTK_WIDGET(self), on_tick, NULL, NULL);
+    gtk_widget_queue_resize(GTK_WIDGET(self));
+    return index;
+}
+
+void mw_lanes_hurry(MwLanes *self)
+{
+    if (self->flying >= 0)
+        self->progress = 1.0;
+}
+
+gboolean mw_lanes_is_flying(MwLanes *self)
+{
+    return self->flying >= 0;
+}
+
+void mw_lanes_set_speed(MwLanes *self, double speed)
+{
+    self->speed = CLAMP(speed, 0.25, 16.0);
+}
+
+double mw_lanes_get_speed(MwLanes *self)
+{
+    return self->speed;
+}
+
+/* ----- rows and selection ----------------------------------------------------- */
+
+void mw_lanes_set_actors(MwLanes *self, const char *const *names, const double *gaps)
+{
+    g_ptr_array_set_size(self->actors, 0);
+    g_array_set_size(self->gap_weights, 0);
+    for (guint i = 0; names[i] != NULL; i++) {
+        g_ptr_array_add(self->actors, g_strdup(names[i]));
+        if (names[i + 1] != NULL) {
+            double w = gaps != NULL ? gaps[i] : 1.0;
+            g_array_append_val(self->gap_weights, w);
+        }
+    }
+    mw_lanes_clear(self);
+}
+
+void mw_lanes_clear(MwLanes *self)
+{
+    g_ptr_array_set_size(self->lines, 0);
+    g_ptr_array_set_size(self->layouts, 0);
+    self->flying = -1;
+    self->selected = -1;
+    gtk_widget_queue_resize(GTK_WIDGET(self));
+}
+
+void mw_lanes_select(MwLanes *self, int index)
+{
+    if (index >= (int)self->lines->len)
+        index = (int)self->lines->len - 1;
+    self->selected = index;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+    g_signal_emit(self, signals[SIGNAL_SELECTED], 0, index);
+}
+
+int mw_lanes_get_selected(MwLanes *self)
+{
+    return self->selected;
+}
+
+guint mw_lanes_get_count(MwLanes *self)
+{
+    return self->lines->len;
+}
+
+const MwLine *mw_lanes_get_line(MwLanes *self, guint index)
+{
+    return index < self->lines->len ? g_ptr_array_index(self->lines, index) : NULL;
+}
+
+static void on_click(GtkGestureClick *gesture, int n_press, double x, double y,
+                     gpointer data)
+{
+    (void)gesture, (void)n_press, (void)x;
+    MwLanes *self = data;
+    if (y < HEADER_HEIGHT)
+        return;
+    int row = (int)((y - HEADER_HEIGHT) / ROW_HEIGHT);
+    if (row < (int)self->lines->len)
+        mw_lanes_select(self, row);
+}
+
+/* ----- the GObject ------------------------------------------------------------ */
+
+/* Once in a window: redraw when scrolled, since the actor boxes follow. */
+static void mw_lanes_root(GtkWidget *widget)
+{
+    GTK_WIDGET_CLASS(mw_lanes_parent_class)->root(widget);
+    GtkWidget *scroller = gtk_widget_get_ancestor(widget, GTK_TYPE_SCROLLED_WINDOW);
+    if (scroller != NULL)
+        g_signal_connect_object(
+            gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroller)),
+            "value-changed", G_CALLBACK(gtk_widget_queue_draw), widget,
+            G_CONNECT_SWAPPED);
+}
+
+static void mw_lanes_dispose(GObject *object)
+{
+    MwLanes *self = MW_LANES(object);
+    if (self->tick_id != 0) {
+        gtk_widget_remove_tick_callback(GTK_WIDGET(self), self->tick_id);
+        self->tick_id = 0;
+    }
+    g_clear_pointer(&self->lines, g_ptr_array_unref);
+    g_clear_pointer(&self->layouts, g_ptr_array_unref);
+    g_clear_pointer(&self->actors, g_ptr_array_unref);
+    g_clear_pointer(&self->gap_weights, g_array_unref);
+    G_OBJECT_CLASS(mw_lanes_parent_class)->dispose(object);
+}
+
+static void mw_lanes_init(MwLanes *self)
+{
+    self->actors = g_ptr_array_new_with_free_func(g_free);
+    self->gap_weights = g_array_new(FALSE, FALSE, sizeof(double));
+    self->lines = g_ptr_array_new_with_free_func((GDestroyNotify)mw_line_free);
+    self->layouts = g_ptr_array_new_with_free_func(g_object_unref);
+    self->flying = -1;
+    self->selected = -1;
+    self->speed = 1.0;
+    GtkGesture *click = gtk_gesture_click_new();
+    g_signal_connect(click, "pressed", G_CALLBACK(on_click), self);
+    gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(click));
+    gtk_widget_add_css_class(GTK_WIDGET(self), "lanes");
+}
+
+static void mw_lanes_class_init(MwLanesClass *klass)
+{
+    G_OBJECT_CLASS(klass)->dispose = mw_lanes_dispose;
+    GTK_WIDGET_CLASS(klass)->snapshot = mw_lanes_snapshot;
+    GTK_WIDGET_CLASS(klass)->measure = mw_lanes_measure;
+    GTK_WIDGET_CLASS(klass)->root = mw_lanes_root;
+    signals[SIGNAL_LANDED] = g_signal_new("landed", MW_TYPE_LANES, G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+    signals[SIGNAL_SELECTED] = g_signal_new("selected", MW_TYPE_LANES, G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+    gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "lanes");
+}
+
+GtkWidget *mw_lanes_new(void)
+{
+    return g_object_new(MW_TYPE_LANES, NULL);
+}

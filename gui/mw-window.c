@@ -1,0 +1,523 @@
+/*
+ * mw-window.c - the main window: plays a scenario line by line.
+ *
+ * The flow of one line:
+ *   the tap holds it  ->  MwRun emits "line"  ->  we queue it (pending)
+ *   ->  when playing, or when the user steps, MwLanes launches its arrow
+ *   ->  "landed": we tell the run to release it, and the real bytes move on
+ * So in step mode the programs really wait for the user, line by line.
+ */
+#include "mw-window.h"
+
+#include "explain.h"
+#include "mw-lanes.h"
+#include "run.h"
+#include "scenarios.h"
+
+/* A line waiting for its turn on the diagram. */
+typedef struct {
+    MwLine *line;
+    gboolean held; /* the real bytes wait for us: release after landing */
+} Pending;
+
+struct _MwWindow {
+    GtkApplicationWindow parent_instance;
+    /* From window.ui */
+    GtkDropDown *scenario_choice;
+    GtkButton *play_button;
+    GtkLabel *speed_label;
+    GtkLabel *summary_label;
+    GtkScrolledWindow *scroller;
+    MwLanes *lanes;
+    GtkLabel *status_label;
+    GtkLabel *explanation_label;
+    /* State */
+    MwWindowOptions options;
+    GKeyFile *explanations;
+    const MwScenario *scenario;
+    MwRun *run;
+    GQueue pending;           /* Pending*, oldest first */
+    gboolean flying_held;     /* the line in flight must be released on landing */
+    gboolean playing;         /* lines follow each other without a click */
+    gboolean step_requested;  /* in step mode: launch one line */
+    gboolean follow;          /* the explanation follows the newest line */
+    gboolean finished;        /* the run said "finished" */
+    gboolean done_reported;   /* ...and the queue has drained since */
+    gboolean run_ok;
+    char *finish_message;
+};
+
+G_DEFINE_FINAL_TYPE(MwWindow, mw_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void start_scenario(MwWindow *self);
+static void stop_run(MwWindow *self);
+
+/* ----- status and explanation ----------------------------------------------- */
+
+static void update_status(MwWindow *self)
+{
+    char *text;
+    if (self->done_reported)
+        text = g_strdup(self->finish_message);
+    else if (self->playing)
+        text = g_strdup("Playing. Space pauses; click any line to read what it means.");
+    else
+        text = g_strdup_printf("Step mode: the programs are waiting. Press → (Step) to "
+                               "send the next line%s.",
+                               g_queue_is_empty(&self->pending) ? " when one is ready" : "");
+    gtk_label_set_text(self->status_label, text);
+    g_free(text);
+    gtk_button_set_icon_name(self->play_button, self->playing
+                                                    ? "media-playback-pause-symbolic"
+                                                    : "media-playback-start-symbolic");
+}
+
+static void on_selected(MwLanes *lanes, gint index, gpointer data)
+{
+    MwWindow *self = data;
+    const MwLine *line = mw_lanes_get_line(lanes, (guint)MAX(index, 0));
+    if (index < 0 || line == NULL) {
+        gtk_label_set_markup(self->explanation_label,
+                             "<i>Select a line to see what it means.</i>");
+        return;
+    }
+    char *markup = mw_explain_line(self->explanations, line);
+    gtk_label_set_markup(self->explanation_label, markup);
+    g_free(markup);
+}
+
+/* Keep the newest row in view. */
+static gboolean scroll_to_end(gpointer data)
+{
+    MwWindow *self = data;
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->scroller);
+    gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj) -
+                                      gtk_adjustment_get_page_size(adj));
+    return G_SOURCE_REMOVE;
+}
+
+/* ----- the end -------------------------------------------------------------- */
+
+static gboolean quit_app(gpointer data)
+{
+    GtkWindow *window = data;
+    GApplication *app = G_APPLICATION(gtk_window_get_application(window));
+    g_application_quit(app);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean finish_up(gpointer data)
+{
+    MwWindow *self = data;
+    if (self->options.screenshot != NULL) {
+        GError *error = NULL;
+        if (!mw_save_widget_png(GTK_WIDGET(self), self->options.screenshot, &error)) {
+            g_printerr("mailwalk: cannot save %s: %s\n", self->options.screenshot,
+                       error->message);
+            g_error_free(error);
+            self->run_ok = FALSE;
+        }
+    }
+    if (self->options.exit_when_done) {
+        stop_run(self); /* the server stops, the run's folder goes */
+        g_object_set_data(G_OBJECT(gtk_window_get_application(GTK_WINDOW(self))),
+                          "mailwalk-exit-code", GINT_TO_POINTER(self->run_ok ? 0 : 1));
+        quit_app(self);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* The run has finished and every line has landed. */
+static void report_done(MwWindow *self)
+{
+    self->done_reported = TRUE;
+    self->playing = FALSE;
+    update_status(self);
+    g_print("mailwalk: %s\n", self->finish_message);
+    /* Give the last frame a moment to be drawn before a screenshot. */
+    if (self->options.screenshot != NULL || self->options.exit_when_done)
+        g_timeout_add(400, finish_up, self);
+}
+
+/* ----- the queue of lines ------------------------------------------------------ */
+
+static void launch_next(MwWindow *self)
+{
+    if (mw_lanes_is_flying(self->lanes))
+        return;
+    if (g_queue_is_empty(&self->pending)) {
+        if (self->finished && !self->done_reported)
+            report_done(self);
+        return;
+    }
+    if (!self->playing && !self->step_requested)
+        return;
+    self->step_requested = FALSE;
+    Pending *next = g_queue_pop_head(&self->pending);
+    self->flying_held = next->held;
+    mw_lanes_launch(self->lanes, next->line); /* the lanes own the line now */
+    g_free(next);
+    g_idle_add(scroll_to_end, self);
+    update_status(self);
+}
+
+static void on_landed(MwLanes *lanes, guint index, gpointer data)
+{
+    MwWindow *self = data;
+    /* The animation has carried the line across: now the bytes may go. */
+    if (self->flying_held)
+        mw_run_release(self->run);
+    self->flying_held = FALSE;
+    if (self->follow)
+        mw_lanes_select(lanes, (gint)index);
+    launch_next(self);
+    update_status(self);
+}
+
+static void on_run_line(MwRun *run, gpointer line, gboolean held, gpointer data)
+{
+    (void)run;
+    MwWindow *self = data;
+    Pending *pending = g_new0(Pending, 1);
+    pending->line = line;
+    pending->held = held;
+    g_queue_push_tail(&self->pending, pending);
+    launch_next(self);
+    update_status(self);
+}
+
+static void on_run_finished(MwRun *run, gboolean ok, const char *message, gpointer data)
+{
+    (void)run;
+    MwWindow *self = data;
+    self->finished = TRUE;
+    self->run_ok = ok;
+    g_free(self->finish_message);
+    self->finish_message = g_strdup(message);
+    launch_next(self);
+}
+
+static void free_pending(gpointer data)
+{
+    Pending *pending = data;
+    mw_line_free(pending->line);
+    g_free(pending);
+}
+
+/* ----- scenarios ----------------------------------------------------------------- */
+
+static void stop_run(MwWindow *self)
+{
+    if (self->run != NULL) {
+        g_signal_handlers_disconnect_by_data(self->run, self);
+        mw_run_stop(self->run);
+        g_clear_object(&self->run);
+    }
+    g_queue_clear_full(&self->pending, free_pending);
+}
+
+static void start_scenario(MwWindow *self)
+{
+    stop_run(self);
+    self->finished = self->done_reported = FALSE;
+    self->flying_held = FALSE;
+    self->follow = TRUE;
+    mw_lanes_set_actors(self->lanes, mw_one_hop_actors, mw_one_hop_gaps);
+    gtk_label_set_text(self->summary_label, self->scenario->summary);
+    on_selected(self->lanes, -1, self);
+
+    self->run = mw_run_new(self->scenario);
+    g_signal_connect(self->run, "line", G_CALLBACK(on_run_line), self);
+    g_signal_connect(self->run, "finished", G_CALLBACK(on_run_finished), self);
+    GError *error = NULL;
+    if (!mw_run_start(self->run, &error)) {
+        char *text = g_strdup_printf("Could not start the scenario: %s", error->message);
+        gtk_label_set_text(self->status_label, text);
+        g_printerr("mailwalk: %s\n", text);
+        g_free(text);
+        g_error_free(error);
+        self->run_ok = FALSE;
+        self->finish_message = g_strdup("failed to start");
+        if (self->options.exit_when_done)
+            g_timeout_add(100, finish_up, self);
+        return;
+    }
+    update_status(self);
+}
+
+static void on_scenario_chosen(GtkDropDown *choice, GParamSpec *pspec, gpointer data)
+{
+    (void)pspec;
+    MwWindow *self = data;
+    guint count;
+    const MwScenario *all = mw_scenarios(&count);
+    guint index = gtk_drop_down_get_selected(choice);
+    if (index >= count || &all[index] == self->scenario)
+        return;
+    self->scenario = &all[index];
+    start_scenario(self);
+}
+
+/* ----- actions -------------------------------------------------------------------- */
+
+static void set_speed(MwWindow *self, double speed)
+{
+    mw_lanes_set_speed(self->lanes, speed);
+    char *text = g_strdup_printf("%g×", mw_lanes_get_speed(self->lanes));
+    gtk_label_set_text(self->speed_label, text);
+    g_free(text);
+}
+
+static void action_restart(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    start_scenario(MW_WINDOW(widget));
+}
+
+static void action_play(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    self->playing = !self->playing;
+    if (self->playing)
+        self->follow = TRUE;
+    launch_next(self);
+    update_status(self);
+}
+
+static void action_step(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    self->playing = FALSE;
+    self->follow = TRUE;
+    if (mw_lanes_is_flying(self->lanes))
+        mw_lanes_hurry(self->lanes); /* a second press: skip to its landing */
+    else
+        self->step_requested = TRUE;
+    launch_next(self);
+    update_status(self);
+}
+
+static void action_back(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    int selected = mw_lanes_get_selected(self->lanes);
+    self->follow = FALSE; /* the user is reading: do not jump away */
+    if (selected > 0)
+        mw_lanes_select(self->lanes, selected - 1);
+}
+
+static void action_faster(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    set_speed(self, mw_lanes_get_speed(self->lanes) * 2);
+}
+
+static void action_slower(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    set_speed(self, mw_lanes_get_speed(self->lanes) / 2);
+}
+
+/* The transcript as text: "C:"/"S:" lines, as in the RFC's examples. */
+static char *transcript_text(MwWindow *self)
+{
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "# mailwalk scenario: %s\n", self->scenario->title);
+    for (guint i = 0; i < mw_lanes_get_count(self->lanes); i++) {
+        const MwLine *line = mw_lanes_get_line(self->lanes, i);
+        const char *who = line->kind == MW_LINE_REPLY   ? "S: "
+                          : line->kind == MW_LINE_EVENT ? "#  "
+                                                        : "C: ";
+        g_string_append_printf(out, "%s%s\n", who, line->text);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Ask for a file name (GtkFileChooserNative: GTK 4.8 has no GtkFileDialog). */
+static void choose_file(MwWindow *self, const char *title, const char *name,
+                        GCallback on_response)
+{
+    GtkFileChooserNative *chooser = gtk_file_chooser_native_new(
+        title, GTK_WINDOW(self), GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+    gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(chooser), name);
+    g_signal_connect(chooser, "response", on_response, self);
+    gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
+static char *chosen_path(GtkNativeDialog *dialog, int response)
+{
+    char *path = NULL;
+    if (response == GTK_RESPONSE_ACCEPT) {
+        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        path = g_file_get_path(file);
+        g_object_unref(file);
+    }
+    g_object_unref(dialog);
+    return path;
+}
+
+static void on_transcript_file(GtkNativeDialog *dialog, int response, gpointer data)
+{
+    MwWindow *self = data;
+    char *path = chosen_path(dialog, response);
+    if (path == NULL)
+        return;
+    char *text = transcript_text(self);
+    GError *error = NULL;
+    if (!g_file_set_contents(path, text, -1, &error)) {
+        gtk_label_set_text(self->status_label, error->message);
+        g_error_free(error);
+    }
+    g_free(text);
+    g_free(path);
+}
+
+static void on_diagram_file(GtkNativeDialog *dialog, int response, gpointer data)
+{
+    MwWindow *self = data;
+    char *path = chosen_path(dialog, response);
+    if (path == NULL)
+        return;
+    GError *error = NULL;
+    if (!mw_save_widget_png(GTK_WIDGET(self->lanes), path, &error)) {
+        gtk_label_set_text(self->status_label, error->message);
+        g_error_free(error);
+    }
+    g_free(path);
+}
+
+static void action_save_transcript(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    choose_file(MW_WINDOW(widget), "Save Transcript", "transcript.txt",
+                G_CALLBACK(on_transcript_file));
+}
+
+static void action_save_diagram(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    choose_file(MW_WINDOW(widget), "Save Diagram", "diagram.png",
+                G_CALLBACK(on_diagram_file));
+}
+
+/* ----- pictures ----------------------------------------------------------------- */
+
+gboolean mw_save_widget_png(GtkWidget *widget, const char *path, GError **error)
+{
+    int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
+    GtkNative *native = gtk_widget_get_native(widget);
+    if (width <= 0 || height <= 0 || native == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window is not shown");
+        return FALSE;
+    }
+    /* Draw the widget into a render node, and the node into a texture. */
+    GdkPaintable *paintable = gtk_widget_paintable_new(widget);
+    GtkSnapshot *snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
+    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
+    gboolean ok = FALSE;
+    if (node != NULL) {
+        GskRenderer *renderer = gtk_native_get_renderer(native);
+        GdkTexture *texture = gsk_renderer_render_texture(
+            renderer, node, &GRAPHENE_RECT_INIT(0, 0, (float)width, (float)height));
+        ok = gdk_texture_save_to_png(texture, path);
+        g_object_unref(texture);
+        gsk_render_node_unref(node);
+    }
+    g_object_unref(paintable);
+    if (!ok)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not write %s", path);
+    return ok;
+}
+
+/* ----- the GObject ---------------------------------------------------------------- */
+
+static void mw_window_dispose(GObject *object)
+{
+    MwWindow *self = MW_WINDOW(object);
+    stop_run(self);
+    g_clear_pointer(&self->explanations, g_key_file_free);
+    g_clear_pointer(&self->finish_message, g_free);
+    g_clear_pointer(&self->options.scenario, g_free);
+    g_clear_pointer(&self->options.screenshot, g_free);
+    gtk_widget_dispose_template(GTK_WIDGET(self), MW_TYPE_WINDOW);
+    G_OBJECT_CLASS(mw_window_parent_class)->dispose(object);
+}
+
+static void mw_window_init(MwWindow *self)
+{
+    g_type_ensure(MW_TYPE_LANES);
+    gtk_widget_init_template(GTK_WIDGET(self));
+    g_queue_init(&self->pending);
+
+    GBytes *table = g_resources_lookup_data("/org/mailwalk/Mailwalk/explanations.ini",
+                                            0, NULL);
+    self->explanations = mw_explain_load(table, NULL);
+    g_bytes_unref(table);
+    g_assert(self->explanations != NULL);
+
+    guint count;
+    const MwScenario *all = mw_scenarios(&count);
+    GtkStringList *titles = gtk_string_list_new(NULL);
+    for (guint i = 0; i < count; i++)
+        gtk_string_list_append(titles, all[i].title);
+    gtk_drop_down_set_model(self->scenario_choice, G_LIST_MODEL(titles));
+    g_object_unref(titles);
+
+    g_signal_connect(self->lanes, "landed", G_CALLBACK(on_landed), self);
+    g_signal_connect(self->lanes, "selected", G_CALLBACK(on_selected), self);
+}
+
+static void mw_window_class_init(MwWindowClass *klass)
+{
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+    G_OBJECT_CLASS(klass)->dispose = mw_window_dispose;
+    gtk_widget_class_set_template_from_resource(widget_class,
+                                                "/org/mailwalk/Mailwalk/window.ui");
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, scenario_choice);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, play_button);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, speed_label);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, summary_label);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, scroller);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, lanes);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, status_label);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, explanation_label);
+
+    gtk_widget_class_install_action(widget_class, "win.restart", NULL, action_restart);
+    gtk_widget_class_install_action(widget_class, "win.play", NULL, action_play);
+    gtk_widget_class_install_action(widget_class, "win.step", NULL, action_step);
+    gtk_widget_class_install_action(widget_class, "win.back", NULL, action_back);
+    gtk_widget_class_install_action(widget_class, "win.faster", NULL, action_faster);
+    gtk_widget_class_install_action(widget_class, "win.slower", NULL, action_slower);
+    gtk_widget_class_install_action(widget_class, "win.save-transcript", NULL,
+                                    action_save_transcript);
+    gtk_widget_class_install_action(widget_class, "win.save-diagram", NULL,
+                                    action_save_diagram);
+}
+
+MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
+{
+    MwWindow *self = g_object_new(MW_TYPE_WINDOW, "application", app, NULL);
+    self->options.scenario = g_strdup(options->scenario);
+    self->options.screenshot = g_strdup(options->screenshot);
+    self->options.autoplay = options->autoplay;
+    self->options.exit_when_done = options->exit_when_done;
+    self->playing = options->autoplay;
+    set_speed(self, options->speed > 0 ? options->speed : 1.0);
+
+    guint count;
+    const MwScenario *all = mw_scenarios(&count);
+    self->scenario = options->scenario ? mw_scenario_find(options->scenario) : &all[0];
+    if (self->scenario == NULL)
+        self->scenario = &all[0];
+    gtk_drop_down_set_selected(self->scenario_choice, (guint)(self->scenario - all));
+    g_signal_connect(self->scenario_choice, "notify::selected",
+                     G_CALLBACK(on_scenario_chosen), self);
+    start_scenario(self);
+    return self;
+}

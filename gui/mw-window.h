@@ -1,0 +1,32 @@
+/*
+ * mw-window.h - MwWindow, the visualizer's main window: the scenario
+ * chooser and the controls above, the diagram on the left, the explanation
+ * of the selected line on the right.
+ */
+#ifndef MAILWALK_MW_WINDOW_H
+#define MAILWALK_MW_WINDOW_H
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define MW_TYPE_WINDOW (mw_window_get_type())
+G_DECLARE_FINAL_TYPE(MwWindow, mw_window, MW, WINDOW, GtkApplicationWindow)
+
+/* What the command line asked for (see main.c). */
+typedef struct {
+    char *scenario;        /* scenario id, or NULL for the first */
+    gboolean autoplay;     /* start playing at once (else: step mode) */
+    double speed;          /* animation speed, 1.0 = normal */
+    gboolean exit_when_done; /* quit when the scenario has finished */
+    char *screenshot;      /* write a PNG of the window when done */
+} MwWindowOptions;
+
+MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options);
+
+/* Render widget as it looks now into a PNG file. */
+gboolean mw_save_widget_png(GtkWidget *widget, const char *path, GError **error);
+
+G_END_DECLS
+
+#endif
