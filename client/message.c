@@ -20,6 +20,8 @@
  * Content-Transfer-Encoding: 7bit / 8bit / quoted-printable.
  */
 #include "message.h"
+#include "base64.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -71,41 +73,7 @@ static void add_str(struct text *t, const char *s)
 
 bool message_is_utf8(const char *text, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        size_t more;
-        uint32_t cp;
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if ((b & 0xE0) == 0xC0) {
-            more = 1;
-            cp = b & 0x1F;
-        } else if ((b & 0xF0) == 0xE0) {
-            more = 2;
-            cp = b & 0x0F;
-        } else if ((b & 0xF8) == 0xF0) {
-            more = 3;
-            cp = b & 0x07;
-        } else {
-            return false;
-        }
-        if (more > len - i - 1)
-            return false; /* the sequence is cut off by the end */
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        /* RFC 3629 §3: no overlong forms, no surrogates, nothing past U+10FFFF. */
-        static const uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < smallest[more] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
-        i += more + 1;
-    }
-    return true;
+    return utf8_is_valid(text, len);
 }
 
 /* Does text need anything beyond plain ASCII? */
@@ -210,22 +178,13 @@ size_t message_qp_encode(const char *text, size_t len, char *out, size_t cap)
     return at;
 }
 
-/* Base64 (RFC 2045 §6.8) of n bytes, appended to t. */
+/* Base64 (RFC 2045 §6.8) of n bytes (at most 48 here), appended to t. */
 static void add_base64(struct text *t, const unsigned char *in, size_t n)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        char quad[4] = {alphabet[(v >> 18) & 63], alphabet[(v >> 12) & 63],
-                        i + 1 < n ? alphabet[(v >> 6) & 63] : '=',
-                        i + 2 < n ? alphabet[v & 63] : '='};
-        add(t, quad, 4);
-    }
+    char encoded[BASE64_ENCODED_SIZE(48)];
+    long len = base64_encode(in, n, encoded, sizeof encoded);
+    if (len > 0)
+        add(t, encoded, (size_t)len);
 }
 
 /* ---- Header fields ----------------------------------------------------- */

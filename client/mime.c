@@ -20,6 +20,7 @@
  * endings (server/data.c); CR LF is accepted too.
  */
 #include "mime.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -214,24 +215,6 @@ void mime_decode_base64(const char *in, size_t len, struct mime_text *out)
 
 /* ---- Charsets ------------------------------------------------------------ */
 
-/* Is text valid UTF-8? (A light check: lead and continuation bytes.) */
-static bool looks_utf8(const char *text, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i < len;) {
-        size_t more = s[i] < 0x80 ? 0 : (s[i] & 0xE0) == 0xC0 ? 1
-                                     : (s[i] & 0xF0) == 0xE0 ? 2
-                                     : (s[i] & 0xF8) == 0xF0 ? 3 : 9;
-        if (more == 9 || more > len - i - 1)
-            return false;
-        for (size_t k = 1; k <= more; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += more + 1;
-    }
-    return true;
-}
-
 void mime_to_utf8(const char *charset, const char *in, size_t len,
                   struct mime_text *out)
 {
@@ -240,7 +223,7 @@ void mime_to_utf8(const char *charset, const char *in, size_t len,
      * means US-ASCII, RFC 2045 §5.2) but is valid UTF-8 is shown as UTF-8:
      * many senders forget the charset. */
     if (charset[0] == '\0' || strcasecmp(charset, "us-ascii") == 0) {
-        if (looks_utf8(in, len)) {
+        if (utf8_is_valid(in, len)) {
             add(out, in, len);
             return;
         }

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 /* The longest event we write; a longer value is cut and marked. */
 #define EVENT_MAX 8192
 
@@ -58,40 +60,6 @@ static void put_raw(struct json *j, const char *s, size_t n)
     j->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0.
- * "Valid" as RFC 3629 §4 says: the second byte's range depends on the
- * first, which rules out overlong forms (E0 80 80 for NUL), UTF-16
- * surrogates (ED A0 80) and code points above U+10FFFF (F4 90 80 80).
- * JSON readers refuse all three, so they must be escaped like junk. */
-static size_t utf8_length(const unsigned char *p, size_t n)
-{
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
-    if (p[0] < 0x80)
-        return 1;
-    else if (p[0] >= 0xC2 && p[0] <= 0xDF)
-        need = 2;
-    else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-        need = 3;
-        if (p[0] == 0xE0)
-            lo = 0xA0; /* below: overlong */
-        if (p[0] == 0xED)
-            hi = 0x9F; /* above: surrogates D800-DFFF */
-    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-        need = 4;
-        if (p[0] == 0xF0)
-            lo = 0x90; /* below: overlong */
-        if (p[0] == 0xF4)
-            hi = 0x8F; /* above: beyond U+10FFFF */
-    } else
-        return 0;
-    if (need > n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < need; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return need;
-}
 
 /* Append s[0..n) as a JSON string, quotes included. */
 static void put_string(struct json *j, const char *s, size_t n)
@@ -102,7 +70,7 @@ static void put_string(struct json *j, const char *s, size_t n)
         return; /* not even the opening quote fitted: no string begun */
     for (size_t i = 0; i < n && !j->full;) {
         char esc[8];
-        size_t seq = utf8_length(p + i, n - i);
+        size_t seq = utf8_char_length(p + i, n - i);
         if (p[i] == '"' || p[i] == '\\') {
             esc[0] = '\\';
             esc[1] = (char)p[i];

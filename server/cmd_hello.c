@@ -22,7 +22,13 @@ static bool read_client_name(struct session *s, const char *args)
      * here, and RFC 5321 §4.1.4 says a server MUST NOT refuse for that. */
     if (n > SMTP_MAX_DOMAIN)
         n = SMTP_MAX_DOMAIN;
-    memcpy(s->client_name, args, n);
+    /* The name goes into our Received: header, so it must not smuggle in
+     * control characters (a CR would start a new header line) or 8-bit
+     * junk: anything but printable ASCII is written as '?'. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)args[i];
+        s->client_name[i] = (c > 32 && c < 127) ? (char)c : '?';
+    }
     s->client_name[n] = '\0';
     return true;
 }

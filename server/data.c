@@ -171,8 +171,8 @@ void data_receive_line(struct session *s, const char *line, size_t len,
     if (end == LINE_END_LF)
         spool->bare_line_feed = true;
 
-    /* SIZE (RFC 1870) counts the message as sent, CR LF as two octets. */
-    spool->size += len + (end == LINE_END_NONE ? 0 : 2);
+    /* SIZE (RFC 1870) counts the octets as sent: CR LF is two. */
+    spool->size += len + (end == LINE_END_CRLF ? 2 : end == LINE_END_LF ? 1 : 0);
     if (spool->size > s->config->max_size)
         spool->too_big = true; /* keep reading to the ".", store no more */
 

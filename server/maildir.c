@@ -24,24 +24,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 /* Fill `why` with "call(path): reason" from errno, and return -1. */
 static int fail(char *why, size_t why_cap, const char *call, const char *path)
 {
     snprintf(why, why_cap, "%s(%s): %s", call, path, strerror(errno));
     return -1;
-}
-
-/* Length of the well-formed UTF-8 character (not ASCII) at p, or 0. */
-static size_t utf8_char_length(const unsigned char *p)
-{
-    size_t need = (p[0] >= 0xC2 && p[0] <= 0xDF)   ? 2
-                  : (p[0] >= 0xE0 && p[0] <= 0xEF) ? 3
-                  : (p[0] >= 0xF0 && p[0] <= 0xF4) ? 4
-                                                   : 0;
-    for (size_t i = 1; i < need; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return need;
 }
 
 bool maildir_name_is_safe(const char *name)
@@ -52,7 +41,7 @@ bool maildir_name_is_safe(const char *name)
         /* Non-ASCII letters come with SMTPUTF8 (RFC 6531): "zoe" with a
          * diaeresis is a fine folder name. Whole UTF-8 characters only:
          * their bytes are all >= 0x80, so never '/' or '.'. */
-        size_t n = *p >= 0x80 ? utf8_char_length(p) : 0;
+        size_t n = *p >= 0x80 ? utf8_char_length(p, strlen((const char *)p)) : 0;
         if (n > 0) {
             p += n - 1;
             continue;
@@ -79,6 +68,11 @@ int maildir_create(const char *root, const char *mailbox, char *why,
 {
     static const char *const parts[] = {"", "/tmp", "/new", "/cur"};
     char path[4096];
+    /* Usually it is all there already. Looking costs less than mkdir(),
+     * which locks the parent folder even when it then says EEXIST. */
+    snprintf(path, sizeof path, "%s/%s/cur", root, mailbox);
+    if (access(path, F_OK) == 0)
+        return 0;
     if (make_dir(root, why, why_cap) < 0)
         return -1;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {

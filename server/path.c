@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Parsing state: where we are, and whether a non-ASCII byte was seen. */
 struct cursor {
     const char *p;
@@ -193,6 +195,10 @@ enum path_result path_parse(const char *text, struct mailbox_address *out,
         !copy_part(out->local, sizeof out->local, local_start, local_end) ||
         !copy_part(out->domain, sizeof out->domain, domain_start, domain_end))
         return PATH_TOO_LONG;
+    /* RFC 6531 §3.3 allows UTF-8, and only well-formed UTF-8. */
+    if (c.saw_utf8 && (!utf8_is_valid(out->local, strlen(out->local)) ||
+                       !utf8_is_valid(out->domain, strlen(out->domain))))
+        return PATH_SYNTAX;
     out->utf8 = c.saw_utf8;
     *rest = c.p;
     return PATH_OK;

@@ -76,7 +76,7 @@ class DialogueTest(unittest.TestCase):
         self.assertEqual(head[0], b"Return-Path: <alice@alice.example>")
         self.assertEqual(head[1], b"Received: from alice.example ([127.0.0.1])")
         self.assertRegex(head[2], rb"^\tby localhost \(mailwalk-server\) with ESMTP "
-                                  rb"id [0-9]+\.[0-9]+\.1$")
+                                  rb"id [0-9]+\.[0-9]+\.[0-9]+\.1$")
         self.assertRegex(head[3], rb"^\tfor <bob@bob.example>; \w{3}, \d\d \w{3} "
                                   rb"\d{4} \d\d:\d\d:\d\d [+-]\d{4}$")
         self.assertEqual(body_of(message),
@@ -231,11 +231,11 @@ class DialogueTest(unittest.TestCase):
                                            .encode()))
         self.assertIn(b" with UTF8SMTP id ", message)
         self.assertEqual(body_of(message), "Subject: gr\u00fc\u00dfe\n\nhi\n".encode())
-        # Broken UTF-8 is still no mailbox name.
+        # Broken UTF-8 is not an address at all (RFC 6531 section 3.3).
         c.send(b"MAIL FROM:<alice@alice.example> SMTPUTF8\r\n")
         c.reply()
         c.send(b"RCPT TO:<zo\xeb@bob.example>\r\n")
-        self.assertEqual(c.reply()[0], 553)
+        self.assertEqual(c.reply()[0], 501)
 
     def test_vrfy_and_help(self):
         c = self.client

@@ -13,22 +13,13 @@ import unittest
 from mailwalk_test import RawClient, Server, WAIT_SECONDS
 
 
-def session_pids(server_pid):
-    """The session processes: children of the server process."""
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...; comm may hold spaces, so split after ')'
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == server_pid:
-            pids.append(int(name))
-    return pids
+def session_pid(server):
+    """The worker process serving the newest session: the "pid" of the
+    last "connect" event in the server's log."""
+    connects = [e for e in server.events() if e["event"] == "connect"]
+    if not connects:
+        raise AssertionError("no connect event in the log")
+    return connects[-1]["pid"]
 
 
 def vm_rss_kib(pid):
@@ -66,7 +57,7 @@ class CommandLineLimitTest(unittest.TestCase):
 
     def test_megabytes_without_line_end_memory_bounded(self):
         c = self.client
-        [pid] = session_pids(self.server.proc.pid)
+        pid = session_pid(self.server)
         before = vm_rss_kib(pid)
         chunk = b"A" * 65536
         for _ in range(64):                           # 4 MiB, no CRLF
@@ -80,7 +71,7 @@ class CommandLineLimitTest(unittest.TestCase):
 
     def test_megabyte_line_inside_data(self):
         c = self.client
-        [pid] = session_pids(self.server.proc.pid)
+        pid = session_pid(self.server)
         c.command("MAIL FROM:<alice@alice.example>")
         c.command("RCPT TO:<bob@bob.example>")
         self.assertEqual(c.command("DATA")[0], 354)
