@@ -63,6 +63,27 @@ static int make_dir(const char *path, char *why, size_t why_cap)
     return fail(why, why_cap, "mkdir", path);
 }
 
+int maildir_create_root(const char *root, char *why, size_t why_cap)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", root);
+    /* Make each parent in turn: "a", "a/b", "a/b/c". */
+    for (char *slash = strchr(path + 1, '/'); slash != NULL;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        int rc = make_dir(path, why, why_cap);
+        *slash = '/';
+        if (rc < 0)
+            return -1;
+    }
+    if (make_dir(path, why, why_cap) < 0)
+        return -1;
+    /* Can we write there? Better to know now than at the first message. */
+    if (access(path, W_OK | X_OK) != 0)
+        return fail(why, why_cap, "access", path);
+    return 0;
+}
+
 int maildir_create(const char *root, const char *mailbox, char *why,
                    size_t why_cap)
 {

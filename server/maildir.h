@@ -23,6 +23,10 @@
  * "../../etc" never is. */
 bool maildir_name_is_safe(const char *name);
 
+/* Make the Maildir root (and its parents, like mkdir -p) at start-up, so
+ * that a mistyped --maildir is reported at once, not at the first 451. */
+int maildir_create_root(const char *root, char *why, size_t why_cap);
+
 /* Make root/mailbox/{tmp,new,cur} if they are not there yet. */
 int maildir_create(const char *root, const char *mailbox, char *why,
                    size_t why_cap);

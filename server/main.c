@@ -23,6 +23,7 @@
 #include "config.h"
 #include "event_log.h"
 #include "listener.h"
+#include "maildir.h"
 #include "workers.h"
 
 /* How long the parent waits for sessions to finish after SIGTERM. */
@@ -164,6 +165,13 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     set_handler(SIGTERM, on_stop_signal);
     set_handler(SIGINT, on_stop_signal);
+
+    char why[4608];
+    if (maildir_create_root(config.maildir, why, sizeof why) < 0) {
+        fprintf(stderr, "mailwalk-server: cannot use --maildir %s: %s\n", config.maildir,
+                why);
+        return 1;
+    }
 
     int listeners[CONFIG_MAX_LISTEN];
     if (open_listeners(&config, listeners, &log) < 0)
