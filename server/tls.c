@@ -10,6 +10,7 @@
 #include "tls.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -32,12 +33,16 @@ static void openssl_why(char *why, size_t why_cap, const char *what)
 static int write_pem(const char *path, int (*write)(FILE *, void *), void *object,
                      char *why, size_t why_cap)
 {
-    FILE *file = fopen(path, "w");
+    /* Created 0600 from the start: a key must never be readable by
+     * others, not even for the moment between creating and chmod. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (file == NULL) {
-        snprintf(why, why_cap, "fopen(%s): %s", path, strerror(errno));
+        snprintf(why, why_cap, "open(%s): %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
-    chmod(path, 0600);
     int ok = write(file, object);
     if (fclose(file) != 0 || !ok) {
         snprintf(why, why_cap, "writing %s failed", path);
