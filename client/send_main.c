@@ -47,7 +47,7 @@ enum exit_code {
 static const char usage_text[] =
     "usage: mailwalk-send --server HOST:PORT --from ADDR --to ADDR [--to ADDR...]\n"
     "                     [--subject TEXT] [--body TEXT | --body-file FILE]\n"
-    "                     [--raw] [--helo NAME] [--pipelining] [--quiet]\n"
+    "                     [--raw] [--helo NAME] [--no-ehlo] [--pipelining] [--quiet]\n"
     "                     [--timeout SECONDS]\n"
     "\n"
     "Send one message over SMTP and show the dialogue line by line\n"
@@ -62,6 +62,8 @@ static const char usage_text[] =
     "                      instead of building one\n"
     "  --helo NAME         the name to give in EHLO/HELO (default: this host's\n"
     "                      name, or our address as [127.0.0.1])\n"
+    "  --no-ehlo           say HELO, as in 1982 (RFC 821): no extensions, so no\n"
+    "                      SIZE, 8BITMIME or PIPELINING either\n"
     "  --pipelining        send MAIL, RCPT and DATA together if the server\n"
     "                      offers PIPELINING (RFC 2920)\n"
     "  --quiet             print nothing but errors\n"
@@ -89,6 +91,7 @@ struct options {
     const char *body_file;             /* --body-file */
     bool raw;
     const char *helo;
+    bool no_ehlo;                      /* --no-ehlo: plain HELO */
     bool pipelining;
     bool quiet;
     int timeout_s;                     /* --timeout, or 0 */
@@ -158,7 +161,7 @@ static const char *strip_brackets(char *a)
 /* Parse argv into *o. Returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_HELO = 256, OPT_BODY_FILE, OPT_TIMEOUT, OPT_VERSION };
+    enum { OPT_HELO = 256, OPT_BODY_FILE, OPT_TIMEOUT, OPT_VERSION, OPT_NO_EHLO };
     static const struct option longs[] = {
         {"server", required_argument, NULL, 's'},
         {"from", required_argument, NULL, 'f'},
@@ -168,6 +171,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"body-file", required_argument, NULL, OPT_BODY_FILE},
         {"raw", no_argument, NULL, 'r'},
         {"helo", required_argument, NULL, OPT_HELO},
+        {"no-ehlo", no_argument, NULL, OPT_NO_EHLO},
         {"pipelining", no_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -216,6 +220,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case OPT_HELO:
             o->helo = optarg;
+            break;
+        case OPT_NO_EHLO:
+            o->no_ehlo = true;
             break;
         case 'p':
             o->pipelining = true;
@@ -565,7 +572,8 @@ static int send_mail(struct smtp_client *c, const struct options *o, char *body,
 
     char helo[300];
     choose_helo_name(c, o, helo, sizeof helo);
-    if (smtp_ehlo(c, helo, &reply) < 0)
+    int said = o->no_ehlo ? smtp_helo(c, helo, &reply) : smtp_ehlo(c, helo, &reply);
+    if (said < 0)
         return conversation_broke(c);
     if (reply.code != 250)
         return refused(c, "our EHLO/HELO", &reply);

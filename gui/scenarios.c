@@ -22,7 +22,7 @@ const double mw_one_hop_gaps[] = {2.2, 1.0};
 static const char *const no_args[] = {NULL};
 
 static const char *const hello_client[] = {
-    "--helo", "alice.example", "--from", "alice@alice.example",
+    "--helo", "alice.example", "--no-ehlo", "--from", "alice@alice.example",
     "--to", "bob@bob.example", "--subject", "Hello Bob",
     "--body", "Hi Bob,\n\nthis letter travelled by SMTP.\n\nAlice", NULL};
 
@@ -53,9 +53,9 @@ static const char *const relay_client[] = {
 
 static const MwScenario scenarios[] = {
     {"hello", "Hello SMTP",
-     "Alice's user agent opens a TCP connection to Bob's server, says hello, names "
-     "the sender and one recipient, sends the letter and says goodbye: the three "
-     "phases of every SMTP session.",
+     "Alice's user agent opens a TCP connection to Bob's server, says HELO (plain "
+     "SMTP, as in 1982), names the sender and one recipient, sends the letter and "
+     "says goodbye: the three phases of every SMTP session.",
      no_args, hello_client, MW_EXPECT_DELIVERED},
     {"esmtp", "ESMTP: PIPELINING and SIZE",
      "EHLO asks Bob's server for its extensions. Because it offers PIPELINING, "

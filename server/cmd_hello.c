@@ -33,6 +33,22 @@ static bool read_client_name(struct session *s, const char *args)
     return true;
 }
 
+/* The first line of our answer: "mx.bob.example Hello alice.example
+ * [127.0.0.1]" - the name the client gave and the address it really comes
+ * from (which may differ: nobody checks, RFC 5321 §4.1.4). */
+static void reply_hello(struct session *s, bool more)
+{
+    char seen[80];
+    snprintf(seen, sizeof seen, " [%s]", s->peer);
+    const char *from = strcmp(s->client_name, seen + 1) == 0 ? "" : seen;
+    if (more)
+        session_reply_more(s, 250, NULL, "%s Hello %s%s", s->config->hostname,
+                           s->client_name, from);
+    else
+        session_reply(s, 250, NULL, "%s Hello %s%s", s->config->hostname,
+                      s->client_name, from);
+}
+
 /* HELO <domain> (RFC 5321 §4.1.1.1). Any state.
  * Replies: 250 (greeting done), 501 (no domain given). */
 void cmd_helo(struct session *s, const char *args)
@@ -45,8 +61,7 @@ void cmd_helo(struct session *s, const char *args)
     session_reset_transaction(s);
     s->esmtp = false;
     session_set_state(s, STATE_GREETED);
-    session_reply(s, 250, NULL, "%s Hello %s [%s]", s->config->hostname,
-                  s->client_name, s->peer);
+    reply_hello(s, false);
 }
 
 /* EHLO <domain> (RFC 5321 §4.1.1.1, §2.2). Any state.
@@ -63,8 +78,7 @@ void cmd_ehlo(struct session *s, const char *args)
 
     /* The first line greets; each further line names one extension that
      * this server promises to honour. */
-    session_reply_more(s, 250, NULL, "%s Hello %s [%s]", s->config->hostname,
-                       s->client_name, s->peer);
+    reply_hello(s, true);
     /* RFC 1870: the largest message we take, so a client can ask before
      * it sends 10 MB for nothing. */
     session_reply_more(s, 250, NULL, "SIZE %llu", s->config->max_size);

@@ -155,6 +155,22 @@ def header_injection_is_refused():
         check(server.messages("bob") == [], "sent anyway")
 
 
+def no_ehlo_speaks_plain_smtp():
+    # --no-ehlo: HELO, so no extensions: no SIZE=, and 8-bit text must
+    # travel quoted-printable (the server did not say 8BITMIME).
+    with Server() as server:
+        r = send("--server", f"127.0.0.1:{server.port}", "--no-ehlo",
+                 "--from", "alice@alice.example", "--to", "bob@bob.example",
+                 "--subject", "hi", "--body", "Gr\u00fc\u00dfe\n")
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr!r}")
+        out = r.stdout.decode()
+        check("\nC: HELO " in out and "EHLO" not in out, out)
+        check("C: MAIL FROM:<alice@alice.example>\n" in out, out)
+        stored = server.messages("bob")[0]
+        check(b" with SMTP id " in stored, stored)
+        check(b"Content-Transfer-Encoding: quoted-printable" in stored, stored)
+
+
 if __name__ == "__main__":
     raw_message_arrives_byte_for_byte()
     built_message_has_the_fields_and_the_text()
@@ -165,4 +181,5 @@ if __name__ == "__main__":
     connection_refused_says_what_to_try()
     usage_errors()
     header_injection_is_refused()
+    no_ehlo_speaks_plain_smtp()
     print("ok")
