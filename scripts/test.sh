@@ -23,6 +23,7 @@ if [ "${1:-}" != --quick ]; then
   ninja -C build-asan >/dev/null
   # Any sanitizer report fails the test it happened in.
   export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1
+  export LSAN_OPTIONS=suppressions=$here/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   meson test -C build-asan --print-errorlogs
 fi
