@@ -437,7 +437,9 @@ void mw_run_stop(MwRun *run)
         g_subprocess_wait(run->server, NULL, NULL);
         g_clear_object(&run->server);
     }
-    if (run->dir != NULL && g_getenv("MAILWALK_KEEP_RUN") == NULL)
+    if (run->dir != NULL && g_getenv("MAILWALK_KEEP_RUN") != NULL)
+        g_print("mailwalk: kept the run's folder %s\n", run->dir);
+    else if (run->dir != NULL)
         remove_tree(run->dir);
     g_clear_pointer(&run->dir, g_free);
 }
