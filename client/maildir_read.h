@@ -23,13 +23,13 @@
 
 /* One message file. */
 struct maildir_entry {
-    char name[256];        /* the file name, flags included */
-    char path[4096];       /* where it is now */
-    bool in_new;           /* in new/: no user agent has seen it yet */
-    bool seen;             /* the S flag is set */
-    long long seconds;     /* delivery time (from the unique name, else mtime) */
-    long micros;           /* ... and its microseconds, for ordering */
-    off_t size;            /* octets on disk */
+    char name[256];    /* the file name, flags included */
+    char path[4096];   /* where it is now */
+    bool in_new;       /* in new/: no user agent has seen it yet */
+    bool seen;         /* the S flag is set */
+    long long seconds; /* delivery time (from the unique name, else mtime) */
+    long micros;       /* ... and its microseconds, for ordering */
+    off_t size;        /* octets on disk */
 };
 
 /* All the messages of one mailbox, oldest first. */
@@ -40,9 +40,9 @@ struct maildir_listing {
 
 /* What maildir_scan() found. */
 enum maildir_scan_result {
-    MAILDIR_SCAN_OK,          /* the listing is filled in (maybe empty) */
-    MAILDIR_SCAN_NO_MAILBOX,  /* root exists but the user has no mail yet */
-    MAILDIR_SCAN_ERROR,       /* why[] says which call failed */
+    MAILDIR_SCAN_OK,         /* the listing is filled in (maybe empty) */
+    MAILDIR_SCAN_NO_MAILBOX, /* root exists but the user has no mail yet */
+    MAILDIR_SCAN_ERROR,      /* why[] says which call failed */
 };
 
 /* List root/user/new and root/user/cur. */

@@ -295,7 +295,8 @@ int message_build(const struct message_spec *spec, struct message *out, char *wh
     if (subject != NULL && strpbrk(subject, "\r\n") != NULL) {
         /* A line break would end the Subject: field, and what follows
          * would become a header field of its own: "header injection". */
-        snprintf(why, why_cap, "the subject contains a line break; a header "
+        snprintf(why, why_cap,
+                 "the subject contains a line break; a header "
                  "field must be one line");
         return -1;
     }
@@ -304,7 +305,8 @@ int message_build(const struct message_spec *spec, struct message *out, char *wh
         return -1;
     }
     if (!message_is_utf8(spec->body, spec->body_len)) {
-        snprintf(why, why_cap, "the body is not valid UTF-8: convert it first "
+        snprintf(why, why_cap,
+                 "the body is not valid UTF-8: convert it first "
                  "(iconv -t UTF-8), or send it as it is with --raw");
         return -1;
     }
@@ -314,7 +316,8 @@ int message_build(const struct message_spec *spec, struct message *out, char *wh
     for (size_t i = 0; i < spec->to_count; i++)
         utf8_addresses |= has_8bit(spec->to[i], strlen(spec->to[i]));
     if (utf8_addresses && !spec->allow_utf8_headers) {
-        snprintf(why, why_cap, "an address is not ASCII, and the server does "
+        snprintf(why, why_cap,
+                 "an address is not ASCII, and the server does "
                  "not offer SMTPUTF8 (RFC 6531), so it cannot be sent there");
         return -1;
     }

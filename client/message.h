@@ -17,25 +17,25 @@
 
 /* What the user asked for. */
 struct message_spec {
-    const char *from;            /* the author's address, for From: */
-    const char *const *to;       /* the recipients, for To: */
+    const char *from;      /* the author's address, for From: */
+    const char *const *to; /* the recipients, for To: */
     size_t to_count;
-    const char *subject;         /* UTF-8, or NULL for no Subject: */
-    const char *body;            /* UTF-8 text, any line endings */
+    const char *subject; /* UTF-8, or NULL for no Subject: */
+    const char *body;    /* UTF-8 text, any line endings */
     size_t body_len;
-    time_t date;                 /* for Date: */
-    const char *message_id;      /* for Message-ID:, with its <> */
-    bool allow_8bit;             /* the server offered 8BITMIME (RFC 6152) */
-    bool allow_utf8_headers;     /* the server offered SMTPUTF8 (RFC 6531) */
+    time_t date;             /* for Date: */
+    const char *message_id;  /* for Message-ID:, with its <> */
+    bool allow_8bit;         /* the server offered 8BITMIME (RFC 6152) */
+    bool allow_utf8_headers; /* the server offered SMTPUTF8 (RFC 6531) */
 };
 
 /* The message, ready for smtp_data(). */
 struct message {
-    char *data;                  /* header, empty line, body; CR LF endings */
+    char *data; /* header, empty line, body; CR LF endings */
     size_t len;
     const char *transfer_encoding; /* "7bit", "8bit" or "quoted-printable" */
-    bool eight_bit;              /* needs BODY=8BITMIME */
-    bool utf8_headers;           /* needs SMTPUTF8 */
+    bool eight_bit;                /* needs BODY=8BITMIME */
+    bool utf8_headers;             /* needs SMTPUTF8 */
 };
 
 /* Build the message. Returns 0, or -1 with why[] telling the user what to

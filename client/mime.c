@@ -166,8 +166,8 @@ void mime_decode_qp(const char *in, size_t len, struct mime_text *out)
         for (size_t i = 0; i < n; i++) {
             const char *p = in + pos + i;
             int hi, lo;
-            if (*p == '=' && i + 2 < n &&
-                (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0) {
+            if (*p == '=' && i + 2 < n && (hi = hex_value(p[1])) >= 0 &&
+                (lo = hex_value(p[2])) >= 0) {
                 char byte = (char)(hi * 16 + lo);
                 add(out, &byte, 1);
                 i += 2;
@@ -292,8 +292,8 @@ static size_t decode_word(const char *p, struct mime_text *out)
             int hi, lo;
             if (*c == '_') {
                 add(&raw, " ", 1);
-            } else if (*c == '=' && c + 2 < end &&
-                       (hi = hex_value(c[1])) >= 0 && (lo = hex_value(c[2])) >= 0) {
+            } else if (*c == '=' && c + 2 < end && (hi = hex_value(c[1])) >= 0 &&
+                       (lo = hex_value(c[2])) >= 0) {
                 char byte = (char)(hi * 16 + lo);
                 add(&raw, &byte, 1);
                 c += 2;
@@ -427,8 +427,9 @@ static bool boundary_line(const char *line, size_t n, const char *boundary,
 /* A multipart body: find the parts between the boundary lines and decode
  * them. For multipart/alternative (the same text in several forms, §5.1.4)
  * show just the plain-text one. */
-static void decode_multipart(const char *body, size_t len, const struct content_type *ct,
-                             int depth, struct mime_text *out)
+static void decode_multipart(const char *body, size_t len,
+                             const struct content_type *ct, int depth,
+                             struct mime_text *out)
 {
     bool alternative = strcmp(ct->type, "multipart/alternative") == 0;
     const char *parts[64];

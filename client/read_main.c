@@ -133,8 +133,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             return usage_error("show wants a message number, as in: show 1", NULL);
         o->number = strtol(argv[optind], &end, 10);
         if (*end != '\0' || o->number < 1)
-            return usage_error("show wants a message number (1, 2, ...)",
-                               argv[optind]);
+            return usage_error("show wants a message number (1, 2, ...)", argv[optind]);
         optind++;
     } else if (strcmp(o->command, "list") != 0 && strcmp(o->command, "watch") != 0) {
         return usage_error("the command is list, show N or watch, not", o->command);
@@ -259,8 +258,10 @@ static int scan(const struct options *o, struct maildir_listing *l)
     char why[600];
     enum maildir_scan_result r = maildir_scan(o->maildir, o->user, l, why, sizeof why);
     if (r == MAILDIR_SCAN_ERROR) {
-        fprintf(stderr, "mailwalk-read: cannot read the mailbox: %s\n"
-                "  (is --maildir the folder mailwalk-server was given?)\n", why);
+        fprintf(stderr,
+                "mailwalk-read: cannot read the mailbox: %s\n"
+                "  (is --maildir the folder mailwalk-server was given?)\n",
+                why);
         return -1;
     }
     return 0;
@@ -296,7 +297,8 @@ static int cmd_show(const struct options *o)
     if (scan(o, &l) < 0)
         return EXIT_MAILBOX;
     if ((size_t)o->number > l.count) {
-        fprintf(stderr, "mailwalk-read: there is no message %ld: the mailbox of %s "
+        fprintf(stderr,
+                "mailwalk-read: there is no message %ld: the mailbox of %s "
                 "has %zu (see: mailwalk-read --maildir %s --user %s list)\n",
                 o->number, o->user, l.count, o->maildir, o->user);
         maildir_listing_free(&l);
@@ -390,8 +392,9 @@ static int cmd_watch(const struct options *o)
             for (size_t i = 0; i < l.count; i++)
                 unseen += !l.entries[i].seen;
             printf("== watching the mailbox of %s in %s every %d s (Ctrl-C stops): "
-                   "%zu message%s, %zu new\n", o->user, o->maildir, o->interval_s,
-                   l.count, l.count == 1 ? "" : "s", unseen);
+                   "%zu message%s, %zu new\n",
+                   o->user, o->maildir, o->interval_s, l.count, l.count == 1 ? "" : "s",
+                   unseen);
         }
         for (size_t i = 0; i < l.count; i++) {
             const struct maildir_entry *e = &l.entries[i];

@@ -81,20 +81,20 @@ static const char usage_text[] =
 /* ---- Options ------------------------------------------------------------ */
 
 struct options {
-    char host[256];                    /* from --server */
+    char host[256]; /* from --server */
     char port[16];
     const char *from;
     const char *to[MAX_RECIPIENTS];
     size_t to_count;
     const char *subject;
-    const char *body_text;             /* --body */
-    const char *body_file;             /* --body-file */
+    const char *body_text; /* --body */
+    const char *body_file; /* --body-file */
     bool raw;
     const char *helo;
-    bool no_ehlo;                      /* --no-ehlo: plain HELO */
+    bool no_ehlo; /* --no-ehlo: plain HELO */
     bool pipelining;
     bool quiet;
-    int timeout_s;                     /* --timeout, or 0 */
+    int timeout_s; /* --timeout, or 0 */
 };
 
 /* Print a usage error with a hint, and return EXIT_USAGE. */
@@ -188,14 +188,16 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 's':
             if (!split_server(optarg, o))
                 return usage_error("--server wants HOST:PORT, e.g. 127.0.0.1:2525; "
-                                   "got \"%s\"", optarg);
+                                   "got \"%s\"",
+                                   optarg);
             have_server = true;
             break;
         case 'f':
             o->from = strip_brackets(optarg);
             if (!plausible_address(o->from))
                 return usage_error("--from wants an address like alice@alice.example; "
-                                   "got \"%s\"", optarg);
+                                   "got \"%s\"",
+                                   optarg);
             break;
         case 't':
             if (o->to_count == MAX_RECIPIENTS)
@@ -203,7 +205,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->to[o->to_count] = strip_brackets(optarg);
             if (!plausible_address(o->to[o->to_count]))
                 return usage_error("--to wants an address like bob@bob.example; "
-                                   "got \"%s\"", optarg);
+                                   "got \"%s\"",
+                                   optarg);
             o->to_count++;
             break;
         case 'S':
@@ -235,7 +238,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             long s = strtol(optarg, &end, 10);
             if (*end != '\0' || s < 1 || s > 3600)
                 return usage_error("--timeout wants a number of seconds (1-3600); "
-                                   "got \"%s\"", optarg);
+                                   "got \"%s\"",
+                                   optarg);
             o->timeout_s = (int)s;
             break;
         }
@@ -246,8 +250,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             printf("mailwalk-send %s\n", MAILWALK_VERSION);
             return EXIT_DELIVERED;
         default:
-            return usage_error("unknown or incomplete option \"%s\"",
-                               argv[optind - 1]);
+            return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -262,7 +265,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         return usage_error("%s", "give --body or --body-file, not both");
     if (o->raw && o->subject != NULL)
         return usage_error("%s", "--subject does not go with --raw: in raw mode "
-                           "the input is the whole message, header included");
+                                 "the input is the whole message, header included");
     return -1;
 }
 
@@ -401,24 +404,31 @@ static int connection_failed(const struct smtp_client *c, const struct options *
     const char *server = o->host;
     switch (c->sys_errno) {
     case ECONNREFUSED:
-        fprintf(stderr, "mailwalk-send: connection refused: is mailwalk-server "
+        fprintf(stderr,
+                "mailwalk-send: connection refused: is mailwalk-server "
                 "running on %s:%s?\n  (nothing is listening on that port; start "
-                "the server, or check --server)\n", server, o->port);
+                "the server, or check --server)\n",
+                server, o->port);
         break;
     case ETIMEDOUT:
-        fprintf(stderr, "mailwalk-send: no answer from %s:%s in time: is the "
+        fprintf(stderr,
+                "mailwalk-send: no answer from %s:%s in time: is the "
                 "address right, or is a firewall dropping the connection?\n",
                 server, o->port);
         break;
     case ENETUNREACH:
     case EHOSTUNREACH:
-        fprintf(stderr, "mailwalk-send: cannot reach %s: no route to that "
-                "network (%s)\n", server, c->error);
+        fprintf(stderr,
+                "mailwalk-send: cannot reach %s: no route to that "
+                "network (%s)\n",
+                server, c->error);
         break;
     default:
         if (strncmp(c->error, "getaddrinfo", 11) == 0)
-            fprintf(stderr, "mailwalk-send: cannot find the host \"%s\": check "
-                    "the name in --server (%s)\n", server, c->error);
+            fprintf(stderr,
+                    "mailwalk-send: cannot find the host \"%s\": check "
+                    "the name in --server (%s)\n",
+                    server, c->error);
         else
             fprintf(stderr, "mailwalk-send: cannot connect to %s:%s: %s\n", server,
                     o->port, c->error);
@@ -429,9 +439,11 @@ static int connection_failed(const struct smtp_client *c, const struct options *
 /* The conversation broke in the middle (closed, timed out, garbled). */
 static int conversation_broke(struct smtp_client *c)
 {
-    fprintf(stderr, "mailwalk-send: the SMTP conversation broke off: %s\n"
+    fprintf(stderr,
+            "mailwalk-send: the SMTP conversation broke off: %s\n"
             "  (nothing was delivered unless the server had already said 250 "
-            "after the final \".\")\n", c->error);
+            "after the final \".\")\n",
+            c->error);
     smtp_close(c);
     return EXIT_CONNECTION;
 }
@@ -442,8 +454,8 @@ static int refused(struct smtp_client *c, const char *what,
 {
     char first[600];
     smtp_reply_first_line(reply, first, sizeof first);
-    fprintf(stderr, "mailwalk-send: the server refused %s: %s\n  (%s%s)\n", what,
-            first, smtp_reply_meaning(reply->code),
+    fprintf(stderr, "mailwalk-send: the server refused %s: %s\n  (%s%s)\n", what, first,
+            smtp_reply_meaning(reply->code),
             reply->code / 100 == 4 ? "; the server may accept it later" : "");
     finish(c);
     return exit_for_reply(reply->code);
@@ -483,9 +495,11 @@ static int prepare_message(struct smtp_client *c, const struct options *o, char 
         if (bad > 0) {
             char n[32];
             snprintf(n, sizeof n, "%zu", bad);
-            fprintf(stderr, "mailwalk-send: line %s of the message is longer than "
+            fprintf(stderr,
+                    "mailwalk-send: line %s of the message is longer than "
                     "998 characters, which SMTP forbids (RFC 5321 §4.5.3.1.6);\n"
-                    "  send it without --raw to have it encoded\n", n);
+                    "  send it without --raw to have it encoded\n",
+                    n);
             return EXIT_USAGE;
         }
         m->data = body;
@@ -493,7 +507,8 @@ static int prepare_message(struct smtp_client *c, const struct options *o, char 
         m->eight_bit = smtp_data_is_8bit(body, body_len);
         m->utf8_headers = false;
         if (m->eight_bit && !c->ext.eightbitmime)
-            note(o, "%s", "warning: the message has 8-bit octets but the server "
+            note(o, "%s",
+                 "warning: the message has 8-bit octets but the server "
                  "did not offer 8BITMIME (RFC 6152); it may garble them");
         return -1;
     }
@@ -519,13 +534,15 @@ static int prepare_message(struct smtp_client *c, const struct options *o, char 
         return EXIT_USAGE;
     }
     if (strcmp(m->transfer_encoding, "quoted-printable") == 0)
-        note(o, "%s", c->ext.eightbitmime || !smtp_data_is_8bit(body, body_len)
-             ? "the body has lines too long for SMTP: encoding it as "
-               "quoted-printable (RFC 2045 §6.7)"
-             : "the body is not ASCII and the server did not offer 8BITMIME: "
-               "encoding it as quoted-printable (RFC 2045 §6.7)");
+        note(o, "%s",
+             c->ext.eightbitmime || !smtp_data_is_8bit(body, body_len)
+                 ? "the body has lines too long for SMTP: encoding it as "
+                   "quoted-printable (RFC 2045 §6.7)"
+                 : "the body is not ASCII and the server did not offer 8BITMIME: "
+                   "encoding it as quoted-printable (RFC 2045 §6.7)");
     else if (m->eight_bit)
-        note(o, "%s", "the body is not ASCII and the server offers 8BITMIME: "
+        note(o, "%s",
+             "the body is not ASCII and the server offers 8BITMIME: "
              "sending it as 8-bit text with BODY=8BITMIME (RFC 6152)");
     return -1;
 }
@@ -596,8 +613,8 @@ static int send_mail(struct smtp_client *c, const struct options *o, char *body,
         rc = EXIT_USAGE;
         goto done;
     }
-    if (smtp_envelope(c, o->pipelining, o->from, &mail, o->to, o->to_count,
-                      &mail_reply, rcpt, &data_reply) < 0) {
+    if (smtp_envelope(c, o->pipelining, o->from, &mail, o->to, o->to_count, &mail_reply,
+                      rcpt, &data_reply) < 0) {
         rc = conversation_broke(c);
         goto done;
     }
@@ -611,7 +628,8 @@ static int send_mail(struct smtp_client *c, const struct options *o, char *body,
         /* RFC 2920 §3.1: after pipelining, DATA may be accepted although
          * every RCPT was refused; then "the client should send a single
          * dot", an empty message that goes to nobody. */
-        note(o, "%s", "no recipient was accepted, but DATA was: sending only the "
+        note(o, "%s",
+             "no recipient was accepted, but DATA was: sending only the "
              "final dot (RFC 2920 §3.1)");
         if (smtp_send_message(c, "", 0, &data_reply) < 0) {
             rc = conversation_broke(c);
@@ -620,7 +638,7 @@ static int send_mail(struct smtp_client *c, const struct options *o, char *body,
     }
     if (accepted == 0) {
         fprintf(stderr, "mailwalk-send: every recipient was refused: nothing "
-                "was sent\n");
+                        "was sent\n");
         finish(c);
         rc = refusals;
         goto done;
@@ -649,9 +667,10 @@ static int send_mail(struct smtp_client *c, const struct options *o, char *body,
         printf("\n");
     }
     if (accepted < o->to_count) {
-        fprintf(stderr, "mailwalk-send: partly delivered: %zu of %zu recipients "
-                "accepted; the refused ones are listed above\n", accepted,
-                o->to_count);
+        fprintf(stderr,
+                "mailwalk-send: partly delivered: %zu of %zu recipients "
+                "accepted; the refused ones are listed above\n",
+                accepted, o->to_count);
         rc = EXIT_PARTIAL;
     } else {
         rc = EXIT_DELIVERED;

@@ -44,12 +44,12 @@
 
 /* One reply, maybe of several lines (RFC 5321 §4.2.1). */
 struct smtp_reply {
-    int code;                        /* the three digits, e.g. 250; 0 = none yet */
-    char enhanced[16];               /* RFC 3463 code from the first line ("2.1.5")
+    int code;                       /* the three digits, e.g. 250; 0 = none yet */
+    char enhanced[16];              /* RFC 3463 code from the first line ("2.1.5")
                                         or "" if the server gave none */
-    size_t line_count;               /* lines in the reply */
-    bool truncated;                  /* some text did not fit in text[] */
-    char text[SMTP_REPLY_TEXT_MAX];  /* the text after "250-"/"250 " of each line,
+    size_t line_count;              /* lines in the reply */
+    bool truncated;                 /* some text did not fit in text[] */
+    char text[SMTP_REPLY_TEXT_MAX]; /* the text after "250-"/"250 " of each line,
                                         lines joined by '\n' */
 };
 
@@ -68,8 +68,8 @@ void smtp_reply_clear(struct smtp_reply *r);
  * the whole of reply parsing, with no I/O, so the unit tests drive it line by
  * line. On SMTP_REPLY_MALFORMED, why[] says what was wrong with the line.
  */
-enum smtp_reply_step smtp_reply_feed(struct smtp_reply *r, const char *line,
-                                     size_t len, char *why, size_t why_cap);
+enum smtp_reply_step smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
+                                     char *why, size_t why_cap);
 
 /* The first line of the reply text (for one-line messages to the user). */
 void smtp_reply_first_line(const struct smtp_reply *r, char *out, size_t cap);
@@ -82,16 +82,16 @@ const char *smtp_reply_meaning(int code);
 /* What the server promised in its EHLO reply (RFC 5321 §4.1.1.1: one
  * keyword per line after the first). All false after HELO. */
 struct smtp_extensions {
-    bool esmtp;                     /* EHLO was accepted: extensions exist */
-    bool size;                      /* SIZE (RFC 1870): MAIL ... SIZE=n */
-    unsigned long long size_limit;  /* SIZE's number; 0 = no fixed limit */
-    bool eightbitmime;              /* 8BITMIME (RFC 6152): MAIL ... BODY=8BITMIME */
-    bool pipelining;                /* PIPELINING (RFC 2920) */
-    bool smtputf8;                  /* SMTPUTF8 (RFC 6531): UTF-8 addresses */
-    bool enhancedstatuscodes;       /* ENHANCEDSTATUSCODES (RFC 2034) */
-    bool starttls;                  /* STARTTLS (RFC 3207); used from issue 4 on */
-    bool auth;                      /* AUTH (RFC 4954); used from issue 4 on */
-    char auth_mechanisms[128];      /* AUTH's list, e.g. "PLAIN LOGIN" */
+    bool esmtp;                    /* EHLO was accepted: extensions exist */
+    bool size;                     /* SIZE (RFC 1870): MAIL ... SIZE=n */
+    unsigned long long size_limit; /* SIZE's number; 0 = no fixed limit */
+    bool eightbitmime;             /* 8BITMIME (RFC 6152): MAIL ... BODY=8BITMIME */
+    bool pipelining;               /* PIPELINING (RFC 2920) */
+    bool smtputf8;                 /* SMTPUTF8 (RFC 6531): UTF-8 addresses */
+    bool enhancedstatuscodes;      /* ENHANCEDSTATUSCODES (RFC 2034) */
+    bool starttls;                 /* STARTTLS (RFC 3207); used from issue 4 on */
+    bool auth;                     /* AUTH (RFC 4954); used from issue 4 on */
+    char auth_mechanisms[128];     /* AUTH's list, e.g. "PLAIN LOGIN" */
 };
 
 /* Fill *ext from a 250 reply to EHLO. Pure: the unit tests call it. */
@@ -102,10 +102,10 @@ void smtp_parse_extensions(const struct smtp_reply *ehlo_reply,
 
 /* Which way a transcript line went. */
 enum smtp_direction {
-    SMTP_SENT,     /* a command we sent ("C:") */
-    SMTP_SENT_DATA,/* a line of message text we sent, after DATA's 354 */
-    SMTP_RECEIVED, /* a reply line from the server ("S:") */
-    SMTP_NOTE,     /* something the library did that is not on the wire,
+    SMTP_SENT,      /* a command we sent ("C:") */
+    SMTP_SENT_DATA, /* a line of message text we sent, after DATA's 354 */
+    SMTP_RECEIVED,  /* a reply line from the server ("S:") */
+    SMTP_NOTE,      /* something the library did that is not on the wire,
                       e.g. "connected to 127.0.0.1 port 2525" */
 };
 
@@ -116,16 +116,16 @@ typedef void (*smtp_transcript_fn)(void *user, enum smtp_direction direction,
 
 /* One connection to one SMTP server. Set it up with smtp_client_init(). */
 struct smtp_client {
-    struct wire wire;               /* the connection, as lines */
-    bool connected;                 /* wire.fd is an open socket */
-    int timeout_cap_ms;             /* never wait longer than this for one
+    struct wire wire;              /* the connection, as lines */
+    bool connected;                /* wire.fd is an open socket */
+    int timeout_cap_ms;            /* never wait longer than this for one
                                        reply (-1: use the RFC's timeouts) */
-    struct smtp_extensions ext;     /* what the last EHLO reply offered */
-    char local_address[64];         /* our end of the socket, e.g. "127.0.0.1" */
-    smtp_transcript_fn transcript;  /* where lines are reported, or NULL */
-    void *transcript_user;          /* passed back to transcript */
-    int sys_errno;                  /* errno of the last system failure, or 0 */
-    char error[512];                /* what broke, when a function returned -1 */
+    struct smtp_extensions ext;    /* what the last EHLO reply offered */
+    char local_address[64];        /* our end of the socket, e.g. "127.0.0.1" */
+    smtp_transcript_fn transcript; /* where lines are reported, or NULL */
+    void *transcript_user;         /* passed back to transcript */
+    int sys_errno;                 /* errno of the last system failure, or 0 */
+    char error[512];               /* what broke, when a function returned -1 */
 };
 
 /* Prepare a client; nothing is connected yet. transcript may be NULL. */
@@ -152,10 +152,8 @@ int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply);
 int smtp_command(struct smtp_client *c, const char *line, struct smtp_reply *reply);
 
 /* EHLO, falling back to HELO when the server does not know EHLO. */
-int smtp_ehlo(struct smtp_client *c, const char *client_name,
-              struct smtp_reply *reply);
-int smtp_helo(struct smtp_client *c, const char *client_name,
-              struct smtp_reply *reply);
+int smtp_ehlo(struct smtp_client *c, const char *client_name, struct smtp_reply *reply);
+int smtp_helo(struct smtp_client *c, const char *client_name, struct smtp_reply *reply);
 
 /* What MAIL FROM may carry; each is sent only if EHLO advertised it. */
 struct smtp_mail_options {
@@ -165,8 +163,7 @@ struct smtp_mail_options {
 };
 
 int smtp_mail_from(struct smtp_client *c, const char *sender,
-                   const struct smtp_mail_options *options,
-                   struct smtp_reply *reply);
+                   const struct smtp_mail_options *options, struct smtp_reply *reply);
 int smtp_rcpt_to(struct smtp_client *c, const char *recipient,
                  struct smtp_reply *reply);
 

@@ -31,8 +31,7 @@ static int verb_with_argument(struct smtp_client *c, const char *verb,
 
 /* HELO <domain> (RFC 5321 §4.1.1.1): the 1982 hello of RFC 821. The server
  * offers no extensions after it, so we forget any we knew. */
-int smtp_helo(struct smtp_client *c, const char *client_name,
-              struct smtp_reply *reply)
+int smtp_helo(struct smtp_client *c, const char *client_name, struct smtp_reply *reply)
 {
     memset(&c->ext, 0, sizeof c->ext);
     smtp_set_timeout(c, SMTP_TIMEOUT_COMMAND_S);
@@ -45,15 +44,15 @@ int smtp_helo(struct smtp_client *c, const char *client_name,
  * the client SHOULD be able to fall back and send HELO". We fall back on any
  * 5yz (500 not recognized, 502 not implemented, and the 501/550 that old
  * servers also use); a 4yz such as 421 means "go away", not "try HELO". */
-int smtp_ehlo(struct smtp_client *c, const char *client_name,
-              struct smtp_reply *reply)
+int smtp_ehlo(struct smtp_client *c, const char *client_name, struct smtp_reply *reply)
 {
     memset(&c->ext, 0, sizeof c->ext);
     smtp_set_timeout(c, SMTP_TIMEOUT_COMMAND_S);
     if (verb_with_argument(c, "EHLO", client_name, reply) < 0)
         return -1;
     if (reply->code / 100 == 5) {
-        smtp_note(c, "the server refused EHLO (%d): it speaks plain SMTP, so we "
+        smtp_note(c,
+                  "the server refused EHLO (%d): it speaks plain SMTP, so we "
                   "fall back to HELO and use no extensions (RFC 5321 §3.2)",
                   reply->code);
         return smtp_helo(c, client_name, reply);
@@ -72,8 +71,7 @@ static bool is_ascii(const char *s)
 }
 
 int smtp_format_mail(struct smtp_client *c, const char *sender,
-                     const struct smtp_mail_options *options, char *line,
-                     size_t cap)
+                     const struct smtp_mail_options *options, char *line, size_t cap)
 {
     /* §4.1.2: "MAIL FROM:" Reverse-path, with no space after the colon.
      * An empty sender "<>" is the null reverse-path used by bounces. */
@@ -107,8 +105,7 @@ int smtp_format_mail(struct smtp_client *c, const char *sender,
  * the envelope sender, where bounces go. Replies: 250, or 4yz/5yz (a 552
  * when SIZE says the message is too big, RFC 1870 §6.1). */
 int smtp_mail_from(struct smtp_client *c, const char *sender,
-                   const struct smtp_mail_options *options,
-                   struct smtp_reply *reply)
+                   const struct smtp_mail_options *options, struct smtp_reply *reply)
 {
     char line[SMTP_MAX_COMMAND_LINE + 1];
     smtp_reply_clear(reply);
@@ -116,7 +113,7 @@ int smtp_mail_from(struct smtp_client *c, const char *sender,
         return -1;
     if (!is_ascii(sender) && !c->ext.smtputf8)
         smtp_note(c, "the sender address is not ASCII but the server does not "
-                  "offer SMTPUTF8 (RFC 6531): expect a refusal");
+                     "offer SMTPUTF8 (RFC 6531): expect a refusal");
     smtp_set_timeout(c, SMTP_TIMEOUT_COMMAND_S);
     return smtp_command(c, line, reply);
 }
@@ -133,8 +130,7 @@ int smtp_format_rcpt(struct smtp_client *c, const char *recipient, char *line,
 /* RCPT TO:<recipient> (RFC 5321 §4.1.1.3): one recipient, one answer. 250
  * or 251 accept it; 550 (no such user, or "relaying denied"), 553, 452
  * (too many recipients, §4.5.3.1.10) refuse just this one. */
-int smtp_rcpt_to(struct smtp_client *c, const char *recipient,
-                 struct smtp_reply *reply)
+int smtp_rcpt_to(struct smtp_client *c, const char *recipient, struct smtp_reply *reply)
 {
     char line[SMTP_MAX_COMMAND_LINE + 1];
     smtp_reply_clear(reply);

@@ -34,8 +34,8 @@ void smtp_client_init(struct smtp_client *c, smtp_transcript_fn transcript,
     c->transcript_user = transcript_user;
 }
 
-void smtp_report(struct smtp_client *c, enum smtp_direction direction,
-                 const char *line, size_t len)
+void smtp_report(struct smtp_client *c, enum smtp_direction direction, const char *line,
+                 size_t len)
 {
     if (c->transcript != NULL)
         c->transcript(c->transcript_user, direction, line, len);
@@ -72,8 +72,8 @@ void smtp_set_timeout(struct smtp_client *c, int seconds)
  * connect() to an address where nothing answers can block for minutes (the
  * kernel's SYN retries); a user agent should say "no answer" much sooner.
  * Returns 0, or -1 with errno set. */
-static int connect_with_timeout(int fd, const struct sockaddr *addr,
-                                socklen_t addr_len, int timeout_ms)
+static int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t addr_len,
+                                int timeout_ms)
 {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -118,8 +118,8 @@ static void remember_local_address(struct smtp_client *c)
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, c->local_address,
                   sizeof c->local_address);
     else if (ss.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-                  c->local_address, sizeof c->local_address);
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, c->local_address,
+                  sizeof c->local_address);
 }
 
 int smtp_connect(struct smtp_client *c, const char *host, const char *port,
@@ -137,16 +137,15 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port,
     int rc = getaddrinfo(host, port, &hints, &addrs);
     if (rc != 0) {
         c->sys_errno = rc == EAI_SYSTEM ? errno : 0;
-        return smtp_fail(c, "getaddrinfo(%s, %s): %s", host, port,
-                         gai_strerror(rc));
+        return smtp_fail(c, "getaddrinfo(%s, %s): %s", host, port, gai_strerror(rc));
     }
 
     int fd = -1;
     char where[128] = "";
     for (struct addrinfo *a = addrs; a != NULL; a = a->ai_next) {
         char numeric[64];
-        if (getnameinfo(a->ai_addr, a->ai_addrlen, numeric, sizeof numeric, NULL,
-                        0, NI_NUMERICHOST) != 0)
+        if (getnameinfo(a->ai_addr, a->ai_addrlen, numeric, sizeof numeric, NULL, 0,
+                        NI_NUMERICHOST) != 0)
             snprintf(numeric, sizeof numeric, "%s", host);
         snprintf(where, sizeof where, "%s port %s", numeric, port);
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
@@ -171,8 +170,10 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port,
     c->connected = true;
     memset(&c->ext, 0, sizeof c->ext);
     remember_local_address(c);
-    smtp_note(c, "connected to %s (TCP handshake done); waiting for the "
-              "server to speak first", where);
+    smtp_note(c,
+              "connected to %s (TCP handshake done); waiting for the "
+              "server to speak first",
+              where);
 
     /* RFC 5321 §3.1: the server greets first; 220 = ready, 554 = it will
      * not talk to us (the client should still send QUIT). */
@@ -190,8 +191,7 @@ void smtp_close(struct smtp_client *c)
 }
 
 /* Turn a wire failure into c->error and -1. */
-static int wire_failed(struct smtp_client *c, const char *call,
-                       enum wire_status status)
+static int wire_failed(struct smtp_client *c, const char *call, enum wire_status status)
 {
     if (status == WIRE_ERROR) {
         c->sys_errno = errno;
@@ -221,7 +221,8 @@ int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply)
 
         smtp_report(c, SMTP_RECEIVED, line, len);
         if (end == LINE_END_NONE)
-            return smtp_fail(c, "the server sent a reply line longer than "
+            return smtp_fail(c,
+                             "the server sent a reply line longer than "
                              "%d octets (RFC 5321 §4.5.3.1.5)",
                              SMTP_MAX_REPLY_LINE);
         /* SIMPLIFICATION: a reply line ended by a bare LF is accepted; only
@@ -235,19 +236,21 @@ int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply)
     }
 }
 
-int smtp_queue_command(struct smtp_client *c, const char *line, char *buf,
-                       size_t *used, size_t cap)
+int smtp_queue_command(struct smtp_client *c, const char *line, char *buf, size_t *used,
+                       size_t cap)
 {
     size_t len = strlen(line);
     /* A CR or LF inside the line would end it early, and what follows
      * would reach the server as a second command nobody meant to send. */
     if (strpbrk(line, "\r\n") != NULL)
         return smtp_fail(c, "refusing to send a command with a line break "
-                         "inside it");
+                            "inside it");
     /* §4.5.3.1.4: a command line is at most 512 octets, CR LF included. */
     if (len + 2 > SMTP_MAX_COMMAND_LINE)
-        return smtp_fail(c, "command longer than %d octets (RFC 5321 "
-                         "§4.5.3.1.4)", SMTP_MAX_COMMAND_LINE);
+        return smtp_fail(c,
+                         "command longer than %d octets (RFC 5321 "
+                         "§4.5.3.1.4)",
+                         SMTP_MAX_COMMAND_LINE);
     if (*used + len + 2 > cap)
         return smtp_fail(c, "too many commands for one group");
     memcpy(buf + *used, line, len);

@@ -11,19 +11,19 @@
 /* RFC 5321 §4.5.3.2: how long a client should wait for each reply. A client
  * that gives up sooner may abandon mail that a busy server was about to
  * take; one that waits forever hangs on a dead server. */
-#define SMTP_TIMEOUT_GREETING_S 300  /* §4.5.3.2.1: initial 220 message */
-#define SMTP_TIMEOUT_COMMAND_S 300   /* §4.5.3.2.2/3: MAIL, RCPT (and the rest) */
-#define SMTP_TIMEOUT_DATA_INIT_S 120 /* §4.5.3.2.4: the 354 after DATA */
+#define SMTP_TIMEOUT_GREETING_S   300 /* §4.5.3.2.1: initial 220 message */
+#define SMTP_TIMEOUT_COMMAND_S    300 /* §4.5.3.2.2/3: MAIL, RCPT (and the rest) */
+#define SMTP_TIMEOUT_DATA_INIT_S  120 /* §4.5.3.2.4: the 354 after DATA */
 #define SMTP_TIMEOUT_DATA_BLOCK_S 180 /* §4.5.3.2.5: each block of text sent */
-#define SMTP_TIMEOUT_DATA_END_S 600  /* §4.5.3.2.6: the reply after the "." */
+#define SMTP_TIMEOUT_DATA_END_S   600 /* §4.5.3.2.6: the reply after the "." */
 
 /* Use the RFC's timeout of `seconds` for the next waits, or the caller's
  * cap if that is shorter. */
 void smtp_set_timeout(struct smtp_client *c, int seconds);
 
 /* Report a line to the transcript callback, if there is one. */
-void smtp_report(struct smtp_client *c, enum smtp_direction direction,
-                 const char *line, size_t len);
+void smtp_report(struct smtp_client *c, enum smtp_direction direction, const char *line,
+                 size_t len);
 
 /* Report a formatted note ("connected to ..."). */
 void smtp_note(struct smtp_client *c, const char *format, ...)
@@ -37,8 +37,8 @@ int smtp_fail(struct smtp_client *c, const char *format, ...)
  * bytes of cap). Refuses CR or LF inside the line - they would smuggle a
  * second command in - and lines over §4.5.3.1.4's 512 octets. Reports the
  * line to the transcript. Returns 0 or -1 (c->error set). */
-int smtp_queue_command(struct smtp_client *c, const char *line, char *buf,
-                       size_t *used, size_t cap);
+int smtp_queue_command(struct smtp_client *c, const char *line, char *buf, size_t *used,
+                       size_t cap);
 
 /* Send what smtp_queue_command() collected. */
 int smtp_flush(struct smtp_client *c, const char *buf, size_t len);
@@ -46,8 +46,7 @@ int smtp_flush(struct smtp_client *c, const char *buf, size_t len);
 /* "MAIL FROM:<sender> SIZE=... BODY=8BITMIME SMTPUTF8", with only the
  * parameters the server advertised. Returns 0, or -1 if it does not fit. */
 int smtp_format_mail(struct smtp_client *c, const char *sender,
-                     const struct smtp_mail_options *options, char *line,
-                     size_t cap);
+                     const struct smtp_mail_options *options, char *line, size_t cap);
 
 /* "RCPT TO:<recipient>". Returns 0, or -1 if it does not fit. */
 int smtp_format_rcpt(struct smtp_client *c, const char *recipient, char *line,

@@ -90,12 +90,13 @@ int smtp_envelope(struct smtp_client *c, bool pipelining, const char *sender,
     if (!pipelining || !c->ext.pipelining) {
         if (pipelining)
             smtp_note(c, "the server did not offer PIPELINING: sending one "
-                      "command at a time");
-        return envelope_one_by_one(c, sender, options, recipients, count,
-                                   mail_reply, rcpt_replies, data_reply);
+                         "command at a time");
+        return envelope_one_by_one(c, sender, options, recipients, count, mail_reply,
+                                   rcpt_replies, data_reply);
     }
 
-    smtp_note(c, "PIPELINING (RFC 2920): sending MAIL, %zu RCPT and DATA "
+    smtp_note(c,
+              "PIPELINING (RFC 2920): sending MAIL, %zu RCPT and DATA "
               "without waiting, then reading the %zu replies in order",
               count, count + 2);
     smtp_set_timeout(c, SMTP_TIMEOUT_COMMAND_S);

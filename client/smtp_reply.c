@@ -84,36 +84,41 @@ static void append_text(struct smtp_reply *r, const char *text, size_t len)
     r->text[used + len] = '\0';
 }
 
-enum smtp_reply_step smtp_reply_feed(struct smtp_reply *r, const char *line,
-                                     size_t len, char *why, size_t why_cap)
+enum smtp_reply_step smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
+                                     char *why, size_t why_cap)
 {
     /* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39, that is a first
      * digit 2-5, a second 0-5 and any third digit. Anything else - a blank
      * line, "hello", an HTTP server's "HTTP/1.1 400" - is not SMTP. */
-    if (len < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' ||
-        line[1] > '5' || !isdigit((unsigned char)line[2])) {
-        snprintf(why, why_cap, "not an SMTP reply (it should start with a "
-                 "three-digit code such as 250): \"%.60s\"", line);
+    if (len < 3 || line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '5' ||
+        !isdigit((unsigned char)line[2])) {
+        snprintf(why, why_cap,
+                 "not an SMTP reply (it should start with a "
+                 "three-digit code such as 250): \"%.60s\"",
+                 line);
         return SMTP_REPLY_MALFORMED;
     }
     /* After the code: "-" (more lines follow), " " (last line), or nothing
      * at all - §4.2.1 says clients MUST accept a bare code. */
     if (len > 3 && line[3] != '-' && line[3] != ' ') {
-        snprintf(why, why_cap, "reply code not followed by a space or a "
-                 "hyphen: \"%.60s\"", line);
+        snprintf(why, why_cap,
+                 "reply code not followed by a space or a "
+                 "hyphen: \"%.60s\"",
+                 line);
         return SMTP_REPLY_MALFORMED;
     }
     int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 
     /* §4.2.1: "the reply code on each of the lines MUST be the same". */
     if (r->line_count > 0 && code != r->code) {
-        snprintf(why, why_cap, "a multi-line reply changed its code from %d "
-                 "to %d", r->code, code);
+        snprintf(why, why_cap,
+                 "a multi-line reply changed its code from %d "
+                 "to %d",
+                 r->code, code);
         return SMTP_REPLY_MALFORMED;
     }
     if (r->line_count >= SMTP_REPLY_MAX_LINES) {
-        snprintf(why, why_cap, "a reply of more than %d lines",
-                 SMTP_REPLY_MAX_LINES);
+        snprintf(why, why_cap, "a reply of more than %d lines", SMTP_REPLY_MAX_LINES);
         return SMTP_REPLY_MALFORMED;
     }
 
@@ -171,8 +176,7 @@ static bool ehlo_keyword(const char *line, size_t len, const char *keyword,
     return true;
 }
 
-void smtp_parse_extensions(const struct smtp_reply *reply,
-                           struct smtp_extensions *ext)
+void smtp_parse_extensions(const struct smtp_reply *reply, struct smtp_extensions *ext)
 {
     memset(ext, 0, sizeof *ext);
     if (reply->code != 250)

@@ -60,7 +60,6 @@ static void put_raw(struct json *j, const char *s, size_t n)
     j->len += n;
 }
 
-
 /* Append s[0..n) as a JSON string, quotes included. */
 static void put_string(struct json *j, const char *s, size_t n)
 {
@@ -159,8 +158,8 @@ void event_log_write(const struct event_log *log, const char *session,
     finish_and_write(log, &j);
 }
 
-void event_log_line(const struct event_log *log, const char *session,
-                    const char *event, const char *text, size_t len)
+void event_log_line(const struct event_log *log, const char *session, const char *event,
+                    const char *text, size_t len)
 {
     if (log == NULL || log->fd < 0)
         return;

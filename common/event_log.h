@@ -38,7 +38,7 @@ void event_log_write(const struct event_log *log, const char *session,
 
 /* Write a line that crossed the wire ("line_in" / "line_out"). The text may
  * hold any bytes, NULs included; non-UTF-8 bytes are written as \u00XX. */
-void event_log_line(const struct event_log *log, const char *session,
-                    const char *event, const char *text, size_t len);
+void event_log_line(const struct event_log *log, const char *session, const char *event,
+                    const char *text, size_t len);
 
 #endif

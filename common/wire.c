@@ -48,8 +48,7 @@ static long long now_ms(void)
 
 /* Wait until fd is ready for `events` (POLLIN or POLLOUT), at most
  * timeout_ms milliseconds (-1: forever). */
-static enum wire_status wait_ready(const struct wire *w, short events,
-                                   int timeout_ms)
+static enum wire_status wait_ready(const struct wire *w, short events, int timeout_ms)
 {
     struct pollfd pfd = {.fd = w->fd, .events = events};
     int n = poll(&pfd, 1, timeout_ms);
@@ -88,8 +87,7 @@ static enum wire_status fill_buffer(struct wire *w, int timeout_ms)
 }
 
 /* Copy n buffered bytes out to line[], NUL-terminate, and skip `consumed`. */
-static void hand_out(struct wire *w, char *line, size_t n, size_t consumed,
-                     size_t *len)
+static void hand_out(struct wire *w, char *line, size_t n, size_t consumed, size_t *len)
 {
     memcpy(line, w->in + w->in_start, n);
     line[n] = '\0';
@@ -97,8 +95,8 @@ static void hand_out(struct wire *w, char *line, size_t n, size_t consumed,
     w->in_start += consumed;
 }
 
-enum wire_status wire_read_line(struct wire *w, char *line, size_t cap,
-                                size_t *len, enum line_end *end)
+enum wire_status wire_read_line(struct wire *w, char *line, size_t cap, size_t *len,
+                                enum line_end *end)
 {
     /* A text line of max bytes plus CR LF must fit in the buffer. */
     assert(cap >= 3 && cap + 1 <= sizeof w->in);

@@ -40,13 +40,13 @@ enum line_end {
 
 /* One end of a connection. */
 struct wire {
-    int fd;                                /* the connected socket */
-    int timeout_ms;                        /* longest wait for a whole line, or per
+    int fd;                             /* the connected socket */
+    int timeout_ms;                     /* longest wait for a whole line, or per
                                               write; -1 = forever */
-    unsigned char in[WIRE_BUFFER_SIZE];    /* received, not yet handed out */
-    size_t in_start;                       /* first byte not yet handed out */
-    size_t in_end;                         /* one past the last byte received */
-    bool peer_closed;                      /* read() returned 0: no more bytes will come */
+    unsigned char in[WIRE_BUFFER_SIZE]; /* received, not yet handed out */
+    size_t in_start;                    /* first byte not yet handed out */
+    size_t in_end;                      /* one past the last byte received */
+    bool peer_closed;                   /* read() returned 0: no more bytes will come */
 };
 
 /* Start using a connected socket. timeout_ms bounds the time to receive
@@ -61,8 +61,8 @@ void wire_init(struct wire *w, int fd, int timeout_ms);
  * A partial line left when the peer closes is dropped (WIRE_EOF): a line
  * that never ended was never a command.
  */
-enum wire_status wire_read_line(struct wire *w, char *line, size_t cap,
-                                size_t *len, enum line_end *end);
+enum wire_status wire_read_line(struct wire *w, char *line, size_t cap, size_t *len,
+                                enum line_end *end);
 
 /* How many received bytes wait in the buffer (pipelined commands). */
 size_t wire_buffered(const struct wire *w);

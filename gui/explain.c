@@ -157,6 +157,7 @@ char *mw_explain_line(GKeyFile *table, const MwLine *line)
                                  "not a line on the wire.\n");
         g_free(group);
     }
-    g_string_append_printf(out, "\n<small>Phase: %s</small>", mw_phase_name(line->phase));
+    g_string_append_printf(out, "\n<small>Phase: %s</small>",
+                           mw_phase_name(line->phase));
     return g_string_free(out, FALSE);
 }

@@ -32,16 +32,16 @@ typedef enum {
 } MwDataPart;
 
 typedef struct {
-    guint from;         /* actor column it leaves */
-    guint to;           /* actor column it reaches */
+    guint from; /* actor column it leaves */
+    guint to;   /* actor column it reaches */
     MwLineKind kind;
     MwPhase phase;
-    MwDataPart data_part;  /* for MW_LINE_DATA */
-    int code;           /* for replies: 250; else 0 */
-    gboolean last;      /* for replies: the last line ("250 ", not "250-") */
-    char enhanced[16];  /* for replies: "2.1.5", or "" */
-    char *text;         /* what is shown (CR LF removed; TLS: a summary) */
-    char *tls_type;     /* for TLS records: "handshake", "application data" */
+    MwDataPart data_part; /* for MW_LINE_DATA */
+    int code;             /* for replies: 250; else 0 */
+    gboolean last;        /* for replies: the last line ("250 ", not "250-") */
+    char enhanced[16];    /* for replies: "2.1.5", or "" */
+    char *text;           /* what is shown (CR LF removed; TLS: a summary) */
+    char *tls_type;       /* for TLS records: "handshake", "application data" */
 } MwLine;
 
 /* A new line; text is copied. */

@@ -11,25 +11,25 @@
 
 #include <math.h>
 
-#define HEADER_HEIGHT 70.0  /* the actor boxes */
-#define ROW_HEIGHT 44.0     /* one line of the dialogue */
-#define GUTTER 110.0        /* left band with the phase names */
-#define BOX_WIDTH 190.0     /* an actor's name box */
-#define FLIGHT_SECONDS 0.9  /* one arrow at speed 1 */
-#define MIN_WIDTH 1000
+#define HEADER_HEIGHT  70.0  /* the actor boxes */
+#define ROW_HEIGHT     44.0  /* one line of the dialogue */
+#define GUTTER         110.0 /* left band with the phase names */
+#define BOX_WIDTH      190.0 /* an actor's name box */
+#define FLIGHT_SECONDS 0.9   /* one arrow at speed 1 */
+#define MIN_WIDTH      1000
 
 struct _MwLanes {
     GtkWidget parent_instance;
-    GPtrArray *actors;      /* char*, column names */
-    GArray *gap_weights;    /* double, relative width between columns i, i+1 */
-    GPtrArray *lines;       /* MwLine*, one per row */
-    GPtrArray *layouts;     /* PangoLayout*, the label of each row */
-    int flying;             /* the row in flight, or -1 */
-    double progress;        /* 0..1 along its arrow */
-    gint64 last_frame_us;   /* frame time of the last tick */
-    guint tick_id;          /* our tick callback, or 0 */
+    GPtrArray *actors;    /* char*, column names */
+    GArray *gap_weights;  /* double, relative width between columns i, i+1 */
+    GPtrArray *lines;     /* MwLine*, one per row */
+    GPtrArray *layouts;   /* PangoLayout*, the label of each row */
+    int flying;           /* the row in flight, or -1 */
+    double progress;      /* 0..1 along its arrow */
+    gint64 last_frame_us; /* frame time of the last tick */
+    guint tick_id;        /* our tick callback, or 0 */
     double speed;
-    int selected;           /* selected row, or -1 */
+    int selected; /* selected row, or -1 */
 };
 
 G_DEFINE_FINAL_TYPE(MwLanes, mw_lanes, GTK_TYPE_WIDGET)
@@ -109,8 +109,8 @@ static double column_x(MwLanes *self, guint column)
 /* How far the view is scrolled down: the actor boxes stay on top. */
 static double scroll_offset(MwLanes *self)
 {
-    GtkWidget *scroller = gtk_widget_get_ancestor(GTK_WIDGET(self),
-                                                  GTK_TYPE_SCROLLED_WINDOW);
+    GtkWidget *scroller =
+        gtk_widget_get_ancestor(GTK_WIDGET(self), GTK_TYPE_SCROLLED_WINDOW);
     if (scroller == NULL)
         return 0;
     GtkAdjustment *adj =
@@ -166,8 +166,9 @@ static void draw_lifelines(MwLanes *self, GtkSnapshot *snapshot, double height)
     for (guint i = 0; i < self->actors->len; i++) {
         double x = column_x(self, i);
         gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.6f, 0.6f, 0.6f, 1},
-                                  &GRAPHENE_RECT_INIT((float)x - 1, (float)HEADER_HEIGHT,
-                                                      2, (float)(height - HEADER_HEIGHT)));
+                                  &GRAPHENE_RECT_INIT((float)x - 1,
+                                                      (float)HEADER_HEIGHT, 2,
+                                                      (float)(height - HEADER_HEIGHT)));
     }
 }
 
@@ -178,16 +179,17 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
     double top = scroll_offset(self);
     double width = gtk_widget_get_width(GTK_WIDGET(self));
     double box_w = BOX_WIDTH;
-    gtk_snapshot_append_color(snapshot, &(GdkRGBA){1, 1, 1, 1},
-                              &GRAPHENE_RECT_INIT(0, (float)top, (float)width,
-                                                  (float)HEADER_HEIGHT - 4));
+    gtk_snapshot_append_color(
+        snapshot, &(GdkRGBA){1, 1, 1, 1},
+        &GRAPHENE_RECT_INIT(0, (float)top, (float)width, (float)HEADER_HEIGHT - 4));
     for (guint i = 0; i < self->actors->len; i++) {
         double x = column_x(self, i);
         GskRoundedRect box;
-        gsk_rounded_rect_init_from_rect(
-            &box,
-            &GRAPHENE_RECT_INIT((float)(x - box_w / 2), (float)top + 10, (float)box_w, 48),
-            10);
+        gsk_rounded_rect_init_from_rect(&box,
+                                        &GRAPHENE_RECT_INIT((float)(x - box_w / 2),
+                                                            (float)top + 10,
+                                                            (float)box_w, 48),
+                                        10);
         gtk_snapshot_push_rounded_clip(snapshot, &box);
         gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.20f, 0.25f, 0.33f, 1},
                                   &box.bounds);
@@ -197,8 +199,9 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
          * program that plays it in small print. */
         PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
         char **parts = g_strsplit(g_ptr_array_index(self->actors, i), "\n", 2);
-        char *markup = g_markup_printf_escaped("<span size='small'><b>%s</b>\n%s</span>",
-                                               parts[0], parts[1] ? parts[1] : "");
+        char *markup =
+            g_markup_printf_escaped("<span size='small'><b>%s</b>\n%s</span>", parts[0],
+                                    parts[1] ? parts[1] : "");
         g_strfreev(parts);
         pango_layout_set_markup(layout, markup, -1);
         pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
@@ -218,9 +221,10 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
 {
     guint start = 0;
     for (guint i = 0; i <= self->lines->len; i++) {
-        const MwLine *line = i < self->lines->len ? g_ptr_array_index(self->lines, i) : NULL;
-        const MwLine *first = start < self->lines->len ? g_ptr_array_index(self->lines, start)
-                                                       : NULL;
+        const MwLine *line =
+            i < self->lines->len ? g_ptr_array_index(self->lines, i) : NULL;
+        const MwLine *first =
+            start < self->lines->len ? g_ptr_array_index(self->lines, start) : NULL;
         if (first == NULL)
             break;
         if (line != NULL && line->phase == first->phase)
@@ -229,8 +233,8 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
         double y = mw_lanes_get_row_y(self, start);
         double h = (i - start) * ROW_HEIGHT;
         GdkRGBA band = phase_color(first->phase);
-        gtk_snapshot_append_color(snapshot, &band,
-                                  &GRAPHENE_RECT_INIT(0, (float)y, (float)width, (float)h));
+        gtk_snapshot_append_color(
+            snapshot, &band, &GRAPHENE_RECT_INIT(0, (float)y, (float)width, (float)h));
         GdkRGBA edge = {0.75f, 0.75f, 0.75f, 1};
         gtk_snapshot_append_color(snapshot, &edge,
                                   &GRAPHENE_RECT_INIT(0, (float)y, (float)width, 1));
@@ -265,10 +269,10 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
     if ((int)index == self->selected) {
         GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
         double width = gtk_widget_get_width(GTK_WIDGET(self));
-        gtk_snapshot_append_color(
-            snapshot, &highlight,
-            &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1, (float)(width - GUTTER),
-                                (float)ROW_HEIGHT - 2));
+        gtk_snapshot_append_color(snapshot, &highlight,
+                                  &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1,
+                                                      (float)(width - GUTTER),
+                                                      (float)ROW_HEIGHT - 2));
     }
 
     /* The arrow's shaft... */
@@ -278,11 +282,12 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
                               &GRAPHENE_RECT_INIT((float)left, (float)arrow_y - 1.5,
                                                   (float)(right - left), 3));
     /* ...and its head, a triangle drawn as a glyph. */
-    PangoLayout *head = gtk_widget_create_pango_layout(GTK_WIDGET(self),
-                                                       dir > 0 ? "▶" : "◀");
+    PangoLayout *head =
+        gtk_widget_create_pango_layout(GTK_WIDGET(self), dir > 0 ? "▶" : "◀");
     int hw, hh;
     pango_layout_get_pixel_size(head, &hw, &hh);
-    draw_text(snapshot, head, dir > 0 ? tip - hw + 2 : tip - 2, arrow_y - hh / 2.0, color);
+    draw_text(snapshot, head, dir > 0 ? tip - hw + 2 : tip - 2, arrow_y - hh / 2.0,
+              color);
     g_object_unref(head);
 
     /* The label rides above the arrow, from the sender's side. */
@@ -298,8 +303,8 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
      * beside the server that sent them: colour is never the only cue. */
     if (line->kind == MW_LINE_REPLY) {
         PangoLayout *tag = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
-        char *markup = g_markup_printf_escaped("<small>%s</small>",
-                                               mw_reply_label(line->code));
+        char *markup =
+            g_markup_printf_escaped("<small>%s</small>", mw_reply_label(line->code));
         pango_layout_set_markup(tag, markup, -1);
         int tw, th;
         pango_layout_get_pixel_size(tag, &tw, &th);
@@ -324,9 +329,9 @@ static void mw_lanes_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     draw_actors(self, snapshot);
 }
 
-static void mw_lanes_measure(GtkWidget *widget, GtkOrientation orientation, int for_size,
-                             int *minimum, int *natural, int *minimum_baseline,
-                             int *natural_baseline)
+static void mw_lanes_measure(GtkWidget *widget, GtkOrientation orientation,
+                             int for_size, int *minimum, int *natural,
+                             int *minimum_baseline, int *natural_baseline)
 {
     (void)for_size;
     MwLanes *self = MW_LANES(widget);
@@ -379,7 +384,8 @@ guint mw_lanes_launch(MwLanes *self, MwLine *line)
     self->flying = (int)index;
     self->progress = 0;
     if (self->tick_id == 0)
-        self->tick_id = gtk_widget_add_tick_callback(GTK_WIDGET(self), on_tick, NULL, NULL);
+        self->tick_id =
+            gtk_widget_add_tick_callback(GTK_WIDGET(self), on_tick, NULL, NULL);
     gtk_widget_queue_resize(GTK_WIDGET(self));
     return index;
 }
@@ -515,10 +521,12 @@ static void mw_lanes_class_init(MwLanesClass *klass)
     GTK_WIDGET_CLASS(klass)->snapshot = mw_lanes_snapshot;
     GTK_WIDGET_CLASS(klass)->measure = mw_lanes_measure;
     GTK_WIDGET_CLASS(klass)->root = mw_lanes_root;
-    signals[SIGNAL_LANDED] = g_signal_new("landed", MW_TYPE_LANES, G_SIGNAL_RUN_LAST, 0,
-                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-    signals[SIGNAL_SELECTED] = g_signal_new("selected", MW_TYPE_LANES, G_SIGNAL_RUN_LAST,
-                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+    signals[SIGNAL_LANDED] =
+        g_signal_new("landed", MW_TYPE_LANES, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 1, G_TYPE_UINT);
+    signals[SIGNAL_SELECTED] =
+        g_signal_new("selected", MW_TYPE_LANES, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 1, G_TYPE_INT);
     gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "lanes");
 }
 

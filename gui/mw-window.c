@@ -36,13 +36,13 @@ struct _MwWindow {
     GKeyFile *explanations;
     const MwScenario *scenario;
     MwRun *run;
-    GQueue pending;           /* Pending*, oldest first */
-    gboolean flying_held;     /* the line in flight must be released on landing */
-    gboolean playing;         /* lines follow each other without a click */
-    gboolean step_requested;  /* in step mode: launch one line */
-    gboolean follow;          /* the explanation follows the newest line */
-    gboolean finished;        /* the run said "finished" */
-    gboolean done_reported;   /* ...and the queue has drained since */
+    GQueue pending;          /* Pending*, oldest first */
+    gboolean flying_held;    /* the line in flight must be released on landing */
+    gboolean playing;        /* lines follow each other without a click */
+    gboolean step_requested; /* in step mode: launch one line */
+    gboolean follow;         /* the explanation follows the newest line */
+    gboolean finished;       /* the run said "finished" */
+    gboolean done_reported;  /* ...and the queue has drained since */
     gboolean run_ok;
     char *finish_message;
 };
@@ -64,7 +64,8 @@ static void update_status(MwWindow *self)
     else
         text = g_strdup_printf("Step mode: the programs are waiting. Press → (Step) to "
                                "send the next line%s.",
-                               g_queue_is_empty(&self->pending) ? " when one is ready" : "");
+                               g_queue_is_empty(&self->pending) ? " when one is ready"
+                                                                : "");
     gtk_label_set_text(self->status_label, text);
     g_free(text);
     gtk_button_set_icon_name(self->play_button, self->playing
@@ -231,7 +232,8 @@ static void start_scenario(MwWindow *self)
     g_signal_connect(self->run, "finished", G_CALLBACK(on_run_finished), self);
     GError *error = NULL;
     if (!mw_run_start(self->run, &error)) {
-        char *text = g_strdup_printf("Could not start the scenario: %s", error->message);
+        char *text =
+            g_strdup_printf("Could not start the scenario: %s", error->message);
         gtk_label_set_text(self->status_label, text);
         g_printerr("mailwalk: %s\n", text);
         g_free(text);
@@ -455,8 +457,8 @@ static void mw_window_init(MwWindow *self)
     gtk_widget_init_template(GTK_WIDGET(self));
     g_queue_init(&self->pending);
 
-    GBytes *table = g_resources_lookup_data("/org/mailwalk/Mailwalk/explanations.ini",
-                                            0, NULL);
+    GBytes *table =
+        g_resources_lookup_data("/org/mailwalk/Mailwalk/explanations.ini", 0, NULL);
     self->explanations = mw_explain_load(table, NULL);
     g_bytes_unref(table);
     g_assert(self->explanations != NULL);

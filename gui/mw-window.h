@@ -15,11 +15,11 @@ G_DECLARE_FINAL_TYPE(MwWindow, mw_window, MW, WINDOW, GtkApplicationWindow)
 
 /* What the command line asked for (see main.c). */
 typedef struct {
-    char *scenario;        /* scenario id, or NULL for the first */
-    gboolean autoplay;     /* start playing at once (else: step mode) */
-    double speed;          /* animation speed, 1.0 = normal */
+    char *scenario;          /* scenario id, or NULL for the first */
+    gboolean autoplay;       /* start playing at once (else: step mode) */
+    double speed;            /* animation speed, 1.0 = normal */
     gboolean exit_when_done; /* quit when the scenario has finished */
-    char *screenshot;      /* write a PNG of the window when done */
+    char *screenshot;        /* write a PNG of the window when done */
 } MwWindowOptions;
 
 MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options);

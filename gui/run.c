@@ -21,18 +21,18 @@ enum { COLUMN_CLIENT = 0, COLUMN_SERVER = 1, COLUMN_MAILBOX = 2 };
 struct _MwRun {
     GObject parent_instance;
     const MwScenario *scenario;
-    char *dir;                 /* the temporary folder */
-    GSubprocess *server;       /* Bob's mailwalk-server */
-    GSubprocess *client;       /* Alice's mailwalk-send */
-    MwTap *tap;                /* between them */
+    char *dir;           /* the temporary folder */
+    GSubprocess *server; /* Bob's mailwalk-server */
+    GSubprocess *client; /* Alice's mailwalk-send */
+    MwTap *tap;          /* between them */
     GCancellable *cancellable;
-    guint log_poll_id;         /* timer that reads the event log */
-    goffset log_offset;        /* how far we have read it */
-    GString *log_partial;      /* a log line not yet complete */
+    guint log_poll_id;    /* timer that reads the event log */
+    goffset log_offset;   /* how far we have read it */
+    GString *log_partial; /* a log line not yet complete */
     /* The dialogue's state, to classify lines. */
-    gboolean in_data;          /* after 354, before "." */
-    gboolean in_body;          /* after the empty line */
-    MwPhase phase;             /* phase of the last command */
+    gboolean in_data; /* after 354, before "." */
+    gboolean in_body; /* after the empty line */
+    MwPhase phase;    /* phase of the last command */
     gboolean client_done;
     gboolean connection_done;
     int client_status;
@@ -159,8 +159,8 @@ static void handle_log_line(MwRun *run, const char *json)
     if (g_strcmp0(event, "delivered") == 0) {
         char *mailbox = json_value(json, "mailbox");
         char *file = json_value(json, "file");
-        char *text = g_strdup_printf("stored in %s's Maildir: new/%s  (fsync, then 250)",
-                                     mailbox, file);
+        char *text = g_strdup_printf(
+            "stored in %s's Maildir: new/%s  (fsync, then 250)", mailbox, file);
         MwLine *line = mw_line_new(MW_LINE_EVENT, COLUMN_SERVER, COLUMN_MAILBOX, text);
         line->phase = MW_PHASE_TRANSFER;
         emit_line(run, line, FALSE);
@@ -204,10 +204,10 @@ static void maybe_finish(MwRun *run)
     if (!run->client_done || !run->connection_done)
         return;
     poll_event_log(run); /* the last events, before we judge */
-    guint delivered = mw_run_count_delivered(run, "bob") +
-                      mw_run_count_delivered(run, "carol");
-    gboolean ok = run->scenario->expect == MW_EXPECT_DELIVERED ? delivered > 0
-                                                               : delivered == 0;
+    guint delivered =
+        mw_run_count_delivered(run, "bob") + mw_run_count_delivered(run, "carol");
+    gboolean ok =
+        run->scenario->expect == MW_EXPECT_DELIVERED ? delivered > 0 : delivered == 0;
     char *message = g_strdup_printf(
         "%s: mailwalk-send exited with %d; %u letter%s in the Maildirs.",
         ok ? "Done" : "Unexpected", run->client_status, delivered,
@@ -244,7 +244,8 @@ static void on_client_exited(GObject *source, GAsyncResult *result, gpointer dat
 /* Read the server's "listening on 127.0.0.1:PORT" line (bounded wait). */
 static guint16 read_server_port(GSubprocess *server, GError **error)
 {
-    GDataInputStream *out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
+    GDataInputStream *out =
+        g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
     guint16 port = 0;
     for (int i = 0; i < 5 && port == 0; i++) {
         char *line = g_data_input_stream_read_line(out, NULL, NULL, error);
@@ -252,7 +253,8 @@ static guint16 read_server_port(GSubprocess *server, GError **error)
             break;
         const char *at = strstr(line, "listening on 127.0.0.1:");
         if (at != NULL)
-            port = (guint16)g_ascii_strtoull(at + strlen("listening on 127.0.0.1:"), NULL, 10);
+            port = (guint16)g_ascii_strtoull(at + strlen("listening on 127.0.0.1:"),
+                                             NULL, 10);
         g_free(line);
     }
     g_object_unref(out);
@@ -285,9 +287,10 @@ static GSubprocess *start_server(MwRun *run, GError **error)
     char *maildir = g_build_filename(run->dir, "maildir", NULL);
     char *log = g_build_filename(run->dir, "events.jsonl", NULL);
     GPtrArray *argv = g_ptr_array_new();
-    const char *const fixed[] = {program, "--listen", "127.0.0.1:0", "--hostname",
-                                 "mx.bob.example", "--domain", "bob.example",
-                                 "--maildir", maildir, "--log", log, "--timeout", "600"};
+    const char *const fixed[] = {
+        program,    "--listen",    "127.0.0.1:0", "--hostname", "mx.bob.example",
+        "--domain", "bob.example", "--maildir",   maildir,      "--log",
+        log,        "--timeout",   "600"};
     for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
         g_ptr_array_add(argv, (gpointer)fixed[i]);
     for (guint i = 0; run->scenario->server_args[i] != NULL; i++)
@@ -296,8 +299,8 @@ static GSubprocess *start_server(MwRun *run, GError **error)
     GSubprocessLauncher *launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
     char *server_err = g_build_filename(run->dir, "mailwalk-server.txt", NULL);
     g_subprocess_launcher_set_stderr_file_path(launcher, server_err);
-    GSubprocess *server = g_subprocess_launcher_spawnv(
-        launcher, (const char *const *)argv->pdata, error);
+    GSubprocess *server =
+        g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
     g_object_unref(launcher);
     g_free(server_err);
     g_ptr_array_free(argv, TRUE);
@@ -333,8 +336,8 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
     GSubprocessLauncher *launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
     char *client_out = g_build_filename(run->dir, "mailwalk-send.txt", NULL);
     g_subprocess_launcher_set_stderr_file_path(launcher, client_out);
-    GSubprocess *client = g_subprocess_launcher_spawnv(
-        launcher, (const char *const *)argv->pdata, error);
+    GSubprocess *client =
+        g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
     g_object_unref(launcher);
     g_free(client_out);
     g_ptr_array_free(argv, TRUE);
@@ -359,7 +362,8 @@ gboolean mw_run_start(MwRun *run, GError **error)
     run->tap = mw_tap_new("127.0.0.1", port);
     mw_tap_set_hold(run->tap, TRUE);
     g_signal_connect(run->tap, "unit-arrived", G_CALLBACK(on_unit_arrived), run);
-    g_signal_connect(run->tap, "connection-closed", G_CALLBACK(on_connection_closed), run);
+    g_signal_connect(run->tap, "connection-closed", G_CALLBACK(on_connection_closed),
+                     run);
     if (!mw_tap_start(run->tap, error))
         return FALSE;
 

@@ -22,34 +22,55 @@ const double mw_one_hop_gaps[] = {2.2, 1.0};
 static const char *const no_args[] = {NULL};
 
 static const char *const hello_client[] = {
-    "--helo", "alice.example", "--no-ehlo", "--from", "alice@alice.example",
-    "--to", "bob@bob.example", "--subject", "Hello Bob",
-    "--body", "Hi Bob,\n\nthis letter travelled by SMTP.\n\nAlice", NULL};
+    "--helo",
+    "alice.example",
+    "--no-ehlo",
+    "--from",
+    "alice@alice.example",
+    "--to",
+    "bob@bob.example",
+    "--subject",
+    "Hello Bob",
+    "--body",
+    "Hi Bob,\n\nthis letter travelled by SMTP.\n\nAlice",
+    NULL};
 
 static const char *const esmtp_client[] = {
-    "--helo", "alice.example", "--pipelining", "--from", "alice@alice.example",
-    "--to", "bob@bob.example", "--to", "carol@bob.example",
-    "--subject", "Lunch on Friday?",
-    "--body", "Hi both,\n\nlunch on Friday at noon?\n\n.. and bring a dot.\n\nAlice", NULL};
+    "--helo",
+    "alice.example",
+    "--pipelining",
+    "--from",
+    "alice@alice.example",
+    "--to",
+    "bob@bob.example",
+    "--to",
+    "carol@bob.example",
+    "--subject",
+    "Lunch on Friday?",
+    "--body",
+    "Hi both,\n\nlunch on Friday at noon?\n\n.. and bring a dot.\n\nAlice",
+    NULL};
 
 static const char *const bob_and_carol[] = {"--mailboxes", "bob,carol", NULL};
 
 static const char *const no_user_client[] = {
-    "--helo", "alice.example", "--from", "alice@alice.example",
-    "--to", "eve@bob.example", "--subject", "Are you there?",
-    "--body", "Hi Eve?", NULL};
+    "--helo", "alice.example",   "--from",    "alice@alice.example",
+    "--to",   "eve@bob.example", "--subject", "Are you there?",
+    "--body", "Hi Eve?",         NULL};
 
 static const char *const small_server[] = {"--max-size", "65536", NULL};
 
 static const char *const too_big_client[] = {
-    "--helo", "alice.example", "--from", "alice@alice.example",
-    "--to", "bob@bob.example", "--subject", "Holiday photos",
-    "--body-file", "@BIG_FILE@", NULL};
+    "--helo",      "alice.example",   "--from",    "alice@alice.example",
+    "--to",        "bob@bob.example", "--subject", "Holiday photos",
+    "--body-file", "@BIG_FILE@",      NULL};
 
-static const char *const relay_client[] = {
-    "--helo", "mallory.example", "--from", "mallory@mallory.example",
-    "--to", "victim@elsewhere.example", "--subject", "You have won",
-    "--body", "Click here.", NULL};
+static const char *const relay_client[] = {"--helo",    "mallory.example",
+                                           "--from",    "mallory@mallory.example",
+                                           "--to",      "victim@elsewhere.example",
+                                           "--subject", "You have won",
+                                           "--body",    "Click here.",
+                                           NULL};
 
 static const MwScenario scenarios[] = {
     {"hello", "Hello SMTP",

@@ -26,24 +26,24 @@ typedef struct _Relay Relay;
 
 /* One direction of one relayed connection. */
 typedef struct {
-    Relay *relay;                /* the connection this flow belongs to */
-    MwTapDirection direction;    /* which way it carries bytes */
-    struct tap_splitter splitter;/* cuts the stream into units */
-    guchar read_buffer[8192];    /* one read's worth of bytes */
-    GQueue to_write;             /* released GBytes waiting to be written */
-    gboolean writing;            /* a write is under way */
-    gboolean reading;            /* a read is under way */
-    gboolean read_eof;           /* the sending peer closed its side */
-    gboolean write_shut;         /* we passed that close on */
-    guint units_in_tap;          /* held + waiting to be written */
+    Relay *relay;                 /* the connection this flow belongs to */
+    MwTapDirection direction;     /* which way it carries bytes */
+    struct tap_splitter splitter; /* cuts the stream into units */
+    guchar read_buffer[8192];     /* one read's worth of bytes */
+    GQueue to_write;              /* released GBytes waiting to be written */
+    gboolean writing;             /* a write is under way */
+    gboolean reading;             /* a read is under way */
+    gboolean read_eof;            /* the sending peer closed its side */
+    gboolean write_shut;          /* we passed that close on */
+    guint units_in_tap;           /* held + waiting to be written */
 } Flow;
 
 struct _Relay {
-    MwTap *tap;                  /* the tap (not a reference: it owns us) */
-    guint id;                    /* connection number, from 1 */
-    GSocketConnection *client;   /* accepted from the client */
-    GSocketConnection *server;   /* made to the upstream server */
-    Flow flows[2];               /* [MW_TAP_TO_SERVER], [MW_TAP_TO_CLIENT] */
+    MwTap *tap;                /* the tap (not a reference: it owns us) */
+    guint id;                  /* connection number, from 1 */
+    GSocketConnection *client; /* accepted from the client */
+    GSocketConnection *server; /* made to the upstream server */
+    Flow flows[2];             /* [MW_TAP_TO_SERVER], [MW_TAP_TO_CLIENT] */
 };
 
 /* A unit waiting in the tap's queue for release. */
@@ -54,14 +54,14 @@ typedef struct {
 
 struct _MwTap {
     GObject parent_instance;
-    char *upstream_host;         /* where the real server listens */
+    char *upstream_host; /* where the real server listens */
     guint16 upstream_port;
-    GSocketListener *listener;   /* where clients connect to us */
+    GSocketListener *listener; /* where clients connect to us */
     guint16 port;
-    GCancellable *cancellable;   /* cancels every pending operation on stop */
-    gboolean hold;               /* step mode: wait for mw_tap_release_next */
-    GQueue held;                 /* HeldUnit*, oldest first */
-    GList *relays;               /* Relay*, open connections */
+    GCancellable *cancellable; /* cancels every pending operation on stop */
+    gboolean hold;             /* step mode: wait for mw_tap_release_next */
+    GQueue held;               /* HeldUnit*, oldest first */
+    GList *relays;             /* Relay*, open connections */
     guint next_id;
 };
 
@@ -172,8 +172,8 @@ static void flow_queue_unit(Flow *flow, const struct tap_unit *unit)
 static void on_written(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GError *error = NULL;
-    gboolean ok = g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result,
-                                                   NULL, &error);
+    gboolean ok =
+        g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, &error);
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         g_error_free(error); /* the tap is stopping; the flow is gone */
         return;
@@ -183,8 +183,8 @@ static void on_written(GObject *source, GAsyncResult *result, gpointer user_data
     flow->writing = FALSE;
     flow->units_in_tap--;
     if (ok)
-        g_signal_emit(flow->relay->tap, signals[SIGNAL_UNIT_PASSED], 0,
-                      flow->relay->id, flow->direction, bytes);
+        g_signal_emit(flow->relay->tap, signals[SIGNAL_UNIT_PASSED], 0, flow->relay->id,
+                      flow->direction, bytes);
     g_bytes_unref(bytes);
     g_clear_error(&error);
     /* If the peer is gone, what follows is dropped the same way: the real
@@ -245,9 +245,9 @@ static void flow_start_read(Flow *flow)
 {
     flow->reading = TRUE;
     g_input_stream_read_async(
-        g_io_stream_get_input_stream(G_IO_STREAM(flow_source(flow))),
-        flow->read_buffer, sizeof flow->read_buffer, G_PRIORITY_DEFAULT,
-        flow->relay->tap->cancellable, on_read, flow);
+        g_io_stream_get_input_stream(G_IO_STREAM(flow_source(flow))), flow->read_buffer,
+        sizeof flow->read_buffer, G_PRIORITY_DEFAULT, flow->relay->tap->cancellable,
+        on_read, flow);
 }
 
 /* ----- accepting and connecting ------------------------------------------- */
@@ -287,8 +287,8 @@ static void accept_next(MwTap *tap);
 static void on_accepted(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GError *error = NULL;
-    GSocketConnection *client =
-        g_socket_listener_accept_finish(G_SOCKET_LISTENER(source), result, NULL, &error);
+    GSocketConnection *client = g_socket_listener_accept_finish(
+        G_SOCKET_LISTENER(source), result, NULL, &error);
     if (client == NULL) {
         g_error_free(error); /* cancelled: the tap stopped */
         return;
@@ -338,10 +338,9 @@ gboolean mw_tap_start(MwTap *tap, GError **error)
     GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
     GSocketAddress *bound = NULL;
-    gboolean ok = g_socket_listener_add_address(tap->listener, address,
-                                                G_SOCKET_TYPE_STREAM,
-                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound,
-                                                error);
+    gboolean ok =
+        g_socket_listener_add_address(tap->listener, address, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &bound, error);
     g_object_unref(address);
     g_object_unref(loopback);
     if (!ok)
@@ -418,15 +417,15 @@ static void mw_tap_class_init(MwTapClass *klass)
         "unit-arrived", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
         G_TYPE_NONE, 5, G_TYPE_UINT, G_TYPE_INT, G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT);
     signals[SIGNAL_UNIT_PASSED] =
-        g_signal_new("unit-passed", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                     NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_INT, G_TYPE_BYTES);
+        g_signal_new("unit-passed", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_INT, G_TYPE_BYTES);
     signals[SIGNAL_CONNECTION_OPENED] =
-        g_signal_new("connection-opened", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+        g_signal_new("connection-opened", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
     signals[SIGNAL_CONNECTION_CLOSED] =
-        g_signal_new("connection-closed", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+        g_signal_new("connection-closed", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
     signals[SIGNAL_CONNECTION_FAILED] =
-        g_signal_new("connection-failed", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+        g_signal_new("connection-failed", MW_TYPE_TAP, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
 }

@@ -109,7 +109,8 @@ void cmd_mail(struct session *s, const char *args)
         return;
     }
     if (sender.utf8 && !params.smtputf8) {
-        session_reply(s, 550, "5.6.7", "Non-ASCII address needs the SMTPUTF8 "
+        session_reply(s, 550, "5.6.7",
+                      "Non-ASCII address needs the SMTPUTF8 "
                       "parameter");
         return;
     }

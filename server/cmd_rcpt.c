@@ -79,8 +79,10 @@ void cmd_rcpt(struct session *s, const char *args)
         return;
     }
     if (!config_is_local_domain(s->config, to.domain)) {
-        session_reply(s, 550, "5.7.1", "Relaying denied: %s is not a domain "
-                      "this server accepts mail for", to.domain);
+        session_reply(s, 550, "5.7.1",
+                      "Relaying denied: %s is not a domain "
+                      "this server accepts mail for",
+                      to.domain);
         return;
     }
     if (s->envelope.recipient_count == s->config->max_recipients) {
@@ -93,7 +95,8 @@ void cmd_rcpt(struct session *s, const char *args)
     if (!maildir_name_is_safe(mailbox)) {
         /* SIMPLIFICATION: a mailbox is a folder, so we only take names
          * that make safe folder names ("../etc" must never be one). */
-        session_reply(s, 553, "5.1.3", "Mailbox name not allowed here: use "
+        session_reply(s, 553, "5.1.3",
+                      "Mailbox name not allowed here: use "
                       "letters, digits and . - _ +");
         return;
     }

@@ -54,7 +54,8 @@ void cmd_vrfy(struct session *s, const char *args)
     name[n] = '\0';
 
     if (s->config->mailbox_count == 0) {
-        session_reply(s, 252, "2.5.2", "Cannot VRFY user, but will accept "
+        session_reply(s, 252, "2.5.2",
+                      "Cannot VRFY user, but will accept "
                       "message and attempt delivery");
     } else if (maildir_name_is_safe(name) && config_has_mailbox(s->config, name)) {
         session_reply(s, 250, "2.1.5", "<%s@%s>", name, s->config->domains[0]);
@@ -83,8 +84,10 @@ void cmd_help(struct session *s, const char *args)
     if (args[0] != '\0') {
         const struct command *c = command_lookup(args);
         if (c == NULL) {
-            session_reply(s, 504, "5.5.1", "No help for \"%.40s\": not a command "
-                          "here", args);
+            session_reply(s, 504, "5.5.1",
+                          "No help for \"%.40s\": not a command "
+                          "here",
+                          args);
             return;
         }
         session_reply(s, 214, "2.0.0", "%s", c->help);

@@ -18,7 +18,8 @@ static const struct command commands[] = {
      "HELO <your-domain>: start a plain SMTP session (RFC 5321 section 4.1.1.1)", NULL},
     {"EHLO", cmd_ehlo, IN_ANY_STATE, PHASE_SETUP,
      "EHLO <your-domain>: start an ESMTP session and list extensions "
-     "(RFC 5321 section 4.1.1.1)", NULL},
+     "(RFC 5321 section 4.1.1.1)",
+     NULL},
     {"MAIL", cmd_mail, IN_GREETED, PHASE_TRANSFER,
      "MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME] [SMTPUTF8]: start a "
      "message (RFC 5321 section 4.1.1.2)",
@@ -36,14 +37,16 @@ static const struct command commands[] = {
      "VRFY <name>: ask whether a mailbox exists (RFC 5321 section 4.1.1.6)", NULL},
     {"EXPN", cmd_expn, IN_ANY_STATE, PHASE_TRANSFER,
      "EXPN <list>: expand a mailing list - switched off here "
-     "(RFC 5321 section 4.1.1.7, section 7.3)", NULL},
+     "(RFC 5321 section 4.1.1.7, section 7.3)",
+     NULL},
     {"HELP", cmd_help, IN_ANY_STATE, PHASE_SETUP,
      "HELP [command]: this text (RFC 5321 section 4.1.1.8)", NULL},
     {"NOOP", cmd_noop, IN_ANY_STATE, PHASE_TRANSFER,
      "NOOP: do nothing, just answer 250 (RFC 5321 section 4.1.1.9)", NULL},
     {"QUIT", cmd_quit, IN_ANY_STATE, PHASE_TERMINATION,
      "QUIT: say goodbye; the server answers 221 and closes "
-     "(RFC 5321 section 4.1.1.10)", NULL},
+     "(RFC 5321 section 4.1.1.10)",
+     NULL},
 };
 
 const struct command *command_table(size_t *count)

@@ -33,12 +33,12 @@ enum allowed_states {
 typedef void command_handler(struct session *s, const char *args);
 
 struct command {
-    const char *verb;              /* "MAIL": matched case-insensitively */
-    command_handler *handle;       /* cmd_mail */
-    unsigned allowed;              /* IN_... bits */
-    enum smtp_phase phase;         /* where it belongs in the dialogue */
-    const char *help;              /* one line, for HELP */
-    const char *out_of_sequence;   /* the 503 text when not allowed */
+    const char *verb;            /* "MAIL": matched case-insensitively */
+    command_handler *handle;     /* cmd_mail */
+    unsigned allowed;            /* IN_... bits */
+    enum smtp_phase phase;       /* where it belongs in the dialogue */
+    const char *help;            /* one line, for HELP */
+    const char *out_of_sequence; /* the 503 text when not allowed */
 };
 
 /* Find the row for `verb` (case-insensitive), or NULL. */
@@ -51,12 +51,12 @@ const struct command *command_table(size_t *count);
 void command_dispatch(struct session *s, const char *line, size_t len);
 
 /* The handlers, one per verb (RFC 5321 §4.1.1.x). */
-command_handler cmd_helo;  /* cmd_hello.c */
+command_handler cmd_helo; /* cmd_hello.c */
 command_handler cmd_ehlo;
-command_handler cmd_mail;  /* cmd_mail.c */
-command_handler cmd_rcpt;  /* cmd_rcpt.c */
-command_handler cmd_data;  /* cmd_data.c */
-command_handler cmd_rset;  /* cmd_simple.c */
+command_handler cmd_mail; /* cmd_mail.c */
+command_handler cmd_rcpt; /* cmd_rcpt.c */
+command_handler cmd_data; /* cmd_data.c */
+command_handler cmd_rset; /* cmd_simple.c */
 command_handler cmd_noop;
 command_handler cmd_vrfy;
 command_handler cmd_expn;

@@ -83,9 +83,8 @@ static const struct option long_options[] = {
 };
 
 /* Parse a whole decimal number in [min, max], or say what is wrong. */
-static bool parse_number(const char *option, const char *text,
-                         unsigned long long min, unsigned long long max,
-                         unsigned long long *out)
+static bool parse_number(const char *option, const char *text, unsigned long long min,
+                         unsigned long long max, unsigned long long *out)
 {
     char *end;
     errno = 0;
@@ -128,8 +127,8 @@ static bool add_to_list(const char *option, const char **list, size_t *count,
                         size_t max, const char *value)
 {
     if (*count == max) {
-        fprintf(stderr, "mailwalk-server: %s may be given at most %zu times\n",
-                option, max);
+        fprintf(stderr, "mailwalk-server: %s may be given at most %zu times\n", option,
+                max);
         return false;
     }
     list[(*count)++] = value;
@@ -168,8 +167,7 @@ static bool apply_option(struct server_config *config, int code, char *arg)
         return parse_mailboxes(config, arg);
     case OPT_MAX_SIZE:
         /* RFC 5321 §4.5.3.1.7: we must take at least 64K. */
-        if (!parse_number("--max-size", arg, SMTP_MIN_MESSAGE_SIZE,
-                          1ULL << 40, &n))
+        if (!parse_number("--max-size", arg, SMTP_MIN_MESSAGE_SIZE, 1ULL << 40, &n))
             return false;
         config->max_size = n;
         return true;
@@ -195,8 +193,7 @@ static bool apply_option(struct server_config *config, int code, char *arg)
     return false;
 }
 
-enum config_result config_parse(int argc, char **argv,
-                                struct server_config *config)
+enum config_result config_parse(int argc, char **argv, struct server_config *config)
 {
     set_defaults(config);
     opterr = 0; /* we print our own, friendlier errors */
@@ -234,8 +231,7 @@ enum config_result config_parse(int argc, char **argv,
     return CONFIG_RUN;
 }
 
-bool config_is_local_domain(const struct server_config *config,
-                            const char *domain)
+bool config_is_local_domain(const struct server_config *config, const char *domain)
 {
     for (size_t i = 0; i < config->domain_count; i++)
         if (strcasecmp(config->domains[i], domain) == 0)
@@ -243,8 +239,7 @@ bool config_is_local_domain(const struct server_config *config,
     return false;
 }
 
-bool config_has_mailbox(const struct server_config *config,
-                        const char *mailbox)
+bool config_has_mailbox(const struct server_config *config, const char *mailbox)
 {
     if (config->mailbox_count == 0 || strcasecmp(mailbox, "postmaster") == 0)
         return true;

@@ -11,24 +11,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CONFIG_MAX_LISTEN 8     /* --listen may repeat this often */
-#define CONFIG_MAX_DOMAINS 16   /* --domain may repeat this often */
+#define CONFIG_MAX_LISTEN    8  /* --listen may repeat this often */
+#define CONFIG_MAX_DOMAINS   16 /* --domain may repeat this often */
 #define CONFIG_MAX_MAILBOXES 64 /* names in --mailboxes */
 
 struct server_config {
-    const char *listen[CONFIG_MAX_LISTEN];    /* HOST:PORT to accept on */
+    const char *listen[CONFIG_MAX_LISTEN]; /* HOST:PORT to accept on */
     size_t listen_count;
-    const char *hostname;                     /* our name in 220/250/Received */
-    const char *domains[CONFIG_MAX_DOMAINS];  /* mail for these is ours */
+    const char *hostname;                    /* our name in 220/250/Received */
+    const char *domains[CONFIG_MAX_DOMAINS]; /* mail for these is ours */
     size_t domain_count;
-    const char *maildir;                      /* root: DIR/<mailbox>/{tmp,new,cur} */
-    char *mailboxes[CONFIG_MAX_MAILBOXES];    /* if any: the only mailboxes */
+    const char *maildir;                   /* root: DIR/<mailbox>/{tmp,new,cur} */
+    char *mailboxes[CONFIG_MAX_MAILBOXES]; /* if any: the only mailboxes */
     size_t mailbox_count;
-    unsigned long long max_size;              /* SIZE limit in octets (RFC 1870) */
-    size_t max_recipients;                    /* RCPTs per transaction */
-    size_t max_sessions;                      /* connections served at once */
-    int timeout_seconds;                      /* idle time before 421 */
-    const char *log_path;                     /* event log, or NULL */
+    unsigned long long max_size; /* SIZE limit in octets (RFC 1870) */
+    size_t max_recipients;       /* RCPTs per transaction */
+    size_t max_sessions;         /* connections served at once */
+    int timeout_seconds;         /* idle time before 421 */
+    const char *log_path;        /* event log, or NULL */
 };
 
 /* What config_parse() decided. */
@@ -39,16 +39,13 @@ enum config_result {
 };
 
 /* Fill *config from the command line, with defaults for what is missing. */
-enum config_result config_parse(int argc, char **argv,
-                                struct server_config *config);
+enum config_result config_parse(int argc, char **argv, struct server_config *config);
 
 /* Is `domain` one of ours (case-insensitively, RFC 5321 §2.4)? */
-bool config_is_local_domain(const struct server_config *config,
-                            const char *domain);
+bool config_is_local_domain(const struct server_config *config, const char *domain);
 
 /* May mail be delivered to `mailbox`? True for all names when --mailboxes
  * was not given; "postmaster" is always accepted (RFC 5321 §4.5.1). */
-bool config_has_mailbox(const struct server_config *config,
-                        const char *mailbox);
+bool config_has_mailbox(const struct server_config *config, const char *mailbox);
 
 #endif

@@ -46,7 +46,7 @@ void connection_serve(int fd, const struct server_config *config,
                       const struct event_log *log, const char *session_id,
                       const char *peer)
 {
-    static struct wire w;      /* static: 16 KiB is better off the stack */
+    static struct wire w; /* static: 16 KiB is better off the stack */
     static struct session s;
     char line[SMTP_MAX_TEXT_LINE + 2];
     const char *reason = NULL; /* why the connection ended, for the log */

@@ -36,9 +36,9 @@ static void write_trace_headers(struct session *s, FILE *file)
                            : s->esmtp           ? "ESMTP"
                                                 : "SMTP";
     fprintf(file, "Return-Path: <%s>\n", s->envelope.reverse_path);
-    fprintf(file, "Received: from %s ([%s])\n\tby %s (mailwalk-server) with %s id %s.%u",
-            s->client_name, s->peer, s->config->hostname, protocol, s->id,
-            s->messages + 1);
+    fprintf(
+        file, "Received: from %s ([%s])\n\tby %s (mailwalk-server) with %s id %s.%u",
+        s->client_name, s->peer, s->config->hostname, protocol, s->id, s->messages + 1);
     /* The FOR clause names the recipient; with several we leave it out, so
      * that Bcc recipients are not shown to each other (RFC 5321 §7.6). */
     if (s->envelope.recipient_count == 1)
@@ -54,16 +54,15 @@ int data_begin(struct session *s)
 
     /* Each recipient's Maildir is made on its first delivery. */
     for (size_t i = 0; i < s->envelope.recipient_count; i++) {
-        if (maildir_create(s->config->maildir, s->envelope.recipients[i].mailbox,
-                           why, sizeof why) < 0)
+        if (maildir_create(s->config->maildir, s->envelope.recipients[i].mailbox, why,
+                           sizeof why) < 0)
             goto failed;
     }
     /* The message is written into the first recipient's tmp/. */
-    spool->file = maildir_open_tmp(s->config->maildir,
-                                   s->envelope.recipients[0].mailbox,
-                                   s->config->hostname, spool->name,
-                                   sizeof spool->name, spool->path,
-                                   sizeof spool->path, why, sizeof why);
+    spool->file =
+        maildir_open_tmp(s->config->maildir, s->envelope.recipients[0].mailbox,
+                         s->config->hostname, spool->name, sizeof spool->name,
+                         spool->path, sizeof spool->path, why, sizeof why);
     if (spool->file == NULL)
         goto failed;
     write_trace_headers(s, spool->file);
@@ -121,18 +120,19 @@ static void finish_message(struct session *s)
         errno = spool->write_errno;
         snprintf(why, sizeof why, "write(%s): %s", spool->path, strerror(errno));
     } else {
-        rc = maildir_deliver(s->config->maildir, spool->file, spool->path,
-                             spool->name, mailboxes, s->envelope.recipient_count,
-                             why, sizeof why);
+        rc = maildir_deliver(s->config->maildir, spool->file, spool->path, spool->name,
+                             mailboxes, s->envelope.recipient_count, why, sizeof why);
         spool->file = NULL; /* maildir_deliver closed it */
     }
 
     if (rc == 0) {
         s->messages++;
-        event_log_write(s->log, s->id, "delivered", "file", spool->name,
-                        "mailbox", mailboxes[0], NULL);
-        session_reply(s, 250, "2.0.0", "OK: message %s.%u delivered to %zu "
-                      "recipient%s", s->id, s->messages, s->envelope.recipient_count,
+        event_log_write(s->log, s->id, "delivered", "file", spool->name, "mailbox",
+                        mailboxes[0], NULL);
+        session_reply(s, 250, "2.0.0",
+                      "OK: message %s.%u delivered to %zu "
+                      "recipient%s",
+                      s->id, s->messages, s->envelope.recipient_count,
                       s->envelope.recipient_count == 1 ? "" : "s");
     } else {
         bool full = (errno == ENOSPC || errno == EDQUOT || errno == EFBIG);

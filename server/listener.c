@@ -42,8 +42,8 @@ static int split_host_port(const char *spec, char *host, size_t host_cap,
     return 0;
 }
 
-void listener_format_address(const void *sockaddr, unsigned len, char *out,
-                             size_t cap, int with_port)
+void listener_format_address(const void *sockaddr, unsigned len, char *out, size_t cap,
+                             int with_port)
 {
     char host[NI_MAXHOST], port[NI_MAXSERV];
     if (getnameinfo(sockaddr, len, host, sizeof host, port, sizeof port,
@@ -65,12 +65,15 @@ int listener_open(const char *spec, char *bound, size_t bound_cap, char *why,
     char host[256];
     const char *port;
     if (split_host_port(spec, host, sizeof host, &port) < 0) {
-        snprintf(why, why_cap, "--listen %s: expected HOST:PORT, like "
-                 "127.0.0.1:2525 or [::1]:2525", spec);
+        snprintf(why, why_cap,
+                 "--listen %s: expected HOST:PORT, like "
+                 "127.0.0.1:2525 or [::1]:2525",
+                 spec);
         return -1;
     }
 
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *found;
     int rc = getaddrinfo(host, port, &hints, &found);
@@ -93,8 +96,8 @@ int listener_open(const char *spec, char *bound, size_t bound_cap, char *why,
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
             snprintf(why, why_cap, "bind(%s): %s%s", spec, strerror(errno),
                      errno == EADDRINUSE ? " (is another server running there?)"
-                     : errno == EACCES  ? " (ports below 1024 need root)"
-                                        : "");
+                     : errno == EACCES   ? " (ports below 1024 need root)"
+                                         : "");
             close(fd);
             fd = -1;
         }

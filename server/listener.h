@@ -15,7 +15,7 @@ int listener_open(const char *spec, char *bound, size_t bound_cap, char *why,
                   size_t why_cap);
 
 /* The printable "ip:port" (or "[ip6]:port") of a socket address. */
-void listener_format_address(const void *sockaddr, unsigned len, char *out,
-                             size_t cap, int with_port);
+void listener_format_address(const void *sockaddr, unsigned len, char *out, size_t cap,
+                             int with_port);
 
 #endif

@@ -47,8 +47,8 @@ bool maildir_name_is_safe(const char *name)
             continue;
         }
         bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
-                  *p == '_' || *p == '+';
+                  (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_' ||
+                  *p == '+';
         if (!ok)
             return false;
     }
@@ -84,8 +84,7 @@ int maildir_create_root(const char *root, char *why, size_t why_cap)
     return 0;
 }
 
-int maildir_create(const char *root, const char *mailbox, char *why,
-                   size_t why_cap)
+int maildir_create(const char *root, const char *mailbox, char *why, size_t why_cap)
 {
     static const char *const parts[] = {"", "/tmp", "/new", "/cur"};
     char path[4096];
@@ -119,9 +118,9 @@ static void unique_name(char *name, size_t cap, const char *hostname)
     name[n] = '\0';
 }
 
-FILE *maildir_open_tmp(const char *root, const char *mailbox,
-                       const char *hostname, char *name, size_t name_cap,
-                       char *path, size_t path_cap, char *why, size_t why_cap)
+FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostname,
+                       char *name, size_t name_cap, char *path, size_t path_cap,
+                       char *why, size_t why_cap)
 {
     unique_name(name, name_cap, hostname);
     snprintf(path, path_cap, "%s/%s/tmp/%s", root, mailbox, name);
@@ -162,8 +161,8 @@ static bool seen_before(const char *const *mailboxes, size_t i)
 }
 
 int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
-                    const char *name, const char *const *mailboxes,
-                    size_t count, char *why, size_t why_cap)
+                    const char *name, const char *const *mailboxes, size_t count,
+                    char *why, size_t why_cap)
 {
     char path[4096];
 

@@ -28,17 +28,16 @@ bool maildir_name_is_safe(const char *name);
 int maildir_create_root(const char *root, char *why, size_t why_cap);
 
 /* Make root/mailbox/{tmp,new,cur} if they are not there yet. */
-int maildir_create(const char *root, const char *mailbox, char *why,
-                   size_t why_cap);
+int maildir_create(const char *root, const char *mailbox, char *why, size_t why_cap);
 
 /*
  * Open a new, uniquely named file in root/mailbox/tmp/ for writing.
  * name gets the file name (also used in new/), path the whole path.
  * Returns the open file, or NULL.
  */
-FILE *maildir_open_tmp(const char *root, const char *mailbox,
-                       const char *hostname, char *name, size_t name_cap,
-                       char *path, size_t path_cap, char *why, size_t why_cap);
+FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostname,
+                       char *name, size_t name_cap, char *path, size_t path_cap,
+                       char *why, size_t why_cap);
 
 /*
  * Deliver the finished file tmp_path (named `name`, in the tmp/ of
@@ -48,7 +47,7 @@ FILE *maildir_open_tmp(const char *root, const char *mailbox,
  * moment this returns 0. The FILE is closed either way.
  */
 int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
-                    const char *name, const char *const *mailboxes,
-                    size_t count, char *why, size_t why_cap);
+                    const char *name, const char *const *mailboxes, size_t count,
+                    char *why, size_t why_cap);
 
 #endif

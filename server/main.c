@@ -80,8 +80,8 @@ static int open_listeners(const struct server_config *config, int *listeners,
 {
     for (size_t i = 0; i < config->listen_count; i++) {
         char bound[128], why[512];
-        listeners[i] = listener_open(config->listen[i], bound, sizeof bound, why,
-                                     sizeof why);
+        listeners[i] =
+            listener_open(config->listen[i], bound, sizeof bound, why, sizeof why);
         if (listeners[i] < 0) {
             fprintf(stderr, "mailwalk-server: %s\n", why);
             return -1;
@@ -168,8 +168,8 @@ int main(int argc, char **argv)
 
     char why[4608];
     if (maildir_create_root(config.maildir, why, sizeof why) < 0) {
-        fprintf(stderr, "mailwalk-server: cannot use --maildir %s: %s\n", config.maildir,
-                why);
+        fprintf(stderr, "mailwalk-server: cannot use --maildir %s: %s\n",
+                config.maildir, why);
         return 1;
     }
 

@@ -204,8 +204,7 @@ enum path_result path_parse(const char *text, struct mailbox_address *out,
     return PATH_OK;
 }
 
-void path_format(const struct mailbox_address *address, char *buf,
-                 unsigned long cap)
+void path_format(const struct mailbox_address *address, char *buf, unsigned long cap)
 {
     snprintf(buf, cap, "%s@%s", address->local, address->domain);
 }

@@ -22,10 +22,10 @@ struct mailbox_address {
 };
 
 enum path_result {
-    PATH_OK,          /* a mailbox was read into *out */
-    PATH_NULL,        /* "<>": the null reverse-path */
-    PATH_SYNTAX,      /* not a path by §4.1.2: reply 501 */
-    PATH_TOO_LONG,    /* over a §4.5.3.1 limit: reply 501 */
+    PATH_OK,       /* a mailbox was read into *out */
+    PATH_NULL,     /* "<>": the null reverse-path */
+    PATH_SYNTAX,   /* not a path by §4.1.2: reply 501 */
+    PATH_TOO_LONG, /* over a §4.5.3.1 limit: reply 501 */
 };
 
 /*
@@ -39,7 +39,6 @@ enum path_result path_parse(const char *text, struct mailbox_address *out,
                             const char **rest);
 
 /* Write "local@domain" into buf (of size cap). */
-void path_format(const struct mailbox_address *address, char *buf,
-                 unsigned long cap);
+void path_format(const struct mailbox_address *address, char *buf, unsigned long cap);
 
 #endif

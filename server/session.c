@@ -28,8 +28,8 @@ int session_init(struct session *s, const struct server_config *config,
     s->state = STATE_CONNECTED;
     /* The recipient list is the one allocation that depends on the
      * configuration; it is made once, so RCPT never allocates. */
-    s->envelope.recipients = calloc(config->max_recipients,
-                                    sizeof s->envelope.recipients[0]);
+    s->envelope.recipients =
+        calloc(config->max_recipients, sizeof s->envelope.recipients[0]);
     return s->envelope.recipients ? 0 : -1;
 }
 
@@ -63,8 +63,7 @@ void session_set_state(struct session *s, enum session_state next)
 {
     if (next == s->state)
         return;
-    event_log_write(s->log, s->id, "state", "from",
-                    session_state_name(s->state), "to",
+    event_log_write(s->log, s->id, "state", "from", session_state_name(s->state), "to",
                     session_state_name(next), NULL);
     s->state = next;
 }
@@ -122,8 +121,7 @@ void session_greet(struct session *s)
 {
     /* RFC 5321 §4.2: "220 <domain> <text>". No enhanced code here (RFC
      * 2034 §3): the client has not yet asked for extensions. */
-    session_reply(s, 220, NULL, "%s ESMTP mailwalk-server ready",
-                  s->config->hostname);
+    session_reply(s, 220, NULL, "%s ESMTP mailwalk-server ready", s->config->hostname);
 }
 
 size_t session_line_limit(const struct session *s)

@@ -38,32 +38,32 @@ enum session_state {
 
 /* One recipient of the transaction. */
 struct recipient {
-    char address[SMTP_MAX_PATH + 1];        /* "bob@bob.example", for Received */
-    char mailbox[SMTP_MAX_LOCAL_PART + 1];  /* "bob": the Maildir it goes to */
+    char address[SMTP_MAX_PATH + 1];       /* "bob@bob.example", for Received */
+    char mailbox[SMTP_MAX_LOCAL_PART + 1]; /* "bob": the Maildir it goes to */
 };
 
 /* The envelope: who the message is from and to, as MAIL and RCPT said.
  * It is separate from the message's own From:/To: headers, which is why
  * those headers can say anything (and why spoofing works). */
 struct envelope {
-    char reverse_path[SMTP_MAX_PATH + 1];   /* "" for the null path <> */
-    struct recipient *recipients;           /* config->max_recipients slots */
+    char reverse_path[SMTP_MAX_PATH + 1]; /* "" for the null path <> */
+    struct recipient *recipients;         /* config->max_recipients slots */
     size_t recipient_count;
-    unsigned long long declared_size;       /* MAIL ... SIZE= (RFC 1870), or 0 */
-    bool body_8bit;                         /* BODY=8BITMIME (RFC 6152) */
-    bool smtputf8;                          /* SMTPUTF8 (RFC 6531) */
+    unsigned long long declared_size; /* MAIL ... SIZE= (RFC 1870), or 0 */
+    bool body_8bit;                   /* BODY=8BITMIME (RFC 6152) */
+    bool smtputf8;                    /* SMTPUTF8 (RFC 6531) */
 };
 
 /* The message being received after 354, spooled to a file as it comes. */
 struct message_spool {
-    FILE *file;                  /* the file in the first mailbox's tmp/, or NULL */
-    char path[4096];             /* where that file is */
-    char name[256];              /* its unique Maildir file name */
-    unsigned long long size;     /* octets received, as SIZE counts them */
-    bool at_line_start;          /* the last line ended in CRLF */
-    bool too_big;                /* size went over --max-size: stop storing */
-    bool bare_line_feed;         /* a line ended in LF alone (RFC 5321 §2.3.8) */
-    int write_errno;             /* first write error (a full disk), or 0 */
+    FILE *file;              /* the file in the first mailbox's tmp/, or NULL */
+    char path[4096];         /* where that file is */
+    char name[256];          /* its unique Maildir file name */
+    unsigned long long size; /* octets received, as SIZE counts them */
+    bool at_line_start;      /* the last line ended in CRLF */
+    bool too_big;            /* size went over --max-size: stop storing */
+    bool bare_line_feed;     /* a line ended in LF alone (RFC 5321 §2.3.8) */
+    int write_errno;         /* first write error (a full disk), or 0 */
 };
 
 /* Replies waiting to be sent. Big enough for every reply one line can
@@ -72,18 +72,18 @@ struct message_spool {
 #define SESSION_FLUSH_AT 4096
 
 struct session {
-    const struct server_config *config;     /* what the server was told */
-    const struct event_log *log;            /* where events go */
-    char id[64];                            /* this session, in logs and Received */
-    char peer[64];                          /* the client's IP address, printable */
-    enum session_state state;               /* where we are in the dialogue */
-    bool esmtp;                             /* EHLO (not HELO) was used */
-    char client_name[SMTP_MAX_DOMAIN + 1];  /* what HELO/EHLO said */
-    struct envelope envelope;               /* the open mail transaction */
-    struct message_spool spool;             /* the message, during DATA */
-    unsigned messages;                      /* messages accepted so far */
-    bool discarding_long_line;              /* inside a command line over 512 */
-    char out[SESSION_OUT_SIZE];             /* replies not yet sent */
+    const struct server_config *config;    /* what the server was told */
+    const struct event_log *log;           /* where events go */
+    char id[64];                           /* this session, in logs and Received */
+    char peer[64];                         /* the client's IP address, printable */
+    enum session_state state;              /* where we are in the dialogue */
+    bool esmtp;                            /* EHLO (not HELO) was used */
+    char client_name[SMTP_MAX_DOMAIN + 1]; /* what HELO/EHLO said */
+    struct envelope envelope;              /* the open mail transaction */
+    struct message_spool spool;            /* the message, during DATA */
+    unsigned messages;                     /* messages accepted so far */
+    bool discarding_long_line;             /* inside a command line over 512 */
+    char out[SESSION_OUT_SIZE];            /* replies not yet sent */
     size_t out_len;
 };
 
@@ -122,11 +122,9 @@ bool session_wants_close(const struct session *s);
  * of a multi-line reply (RFC 5321 §4.2.1); session_reply() the last one.
  */
 void session_reply(struct session *s, int code, const char *enhanced,
-                   const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
+                   const char *format, ...) __attribute__((format(printf, 4, 5)));
 void session_reply_more(struct session *s, int code, const char *enhanced,
-                        const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
+                        const char *format, ...) __attribute__((format(printf, 4, 5)));
 
 /* The one place the state changes; it logs "old -> new". */
 void session_set_state(struct session *s, enum session_state next);

@@ -23,7 +23,7 @@
 
 #define SALT_BYTES 16
 #define HASH_BYTES 32
-#define SCHEME "pbkdf2-sha256"
+#define SCHEME     "pbkdf2-sha256"
 
 /* PBKDF2-HMAC-SHA256 of password with salt. */
 static int derive(const char *password, const unsigned char *salt, size_t salt_len,
@@ -104,8 +104,8 @@ int users_check(const char *path, const char *user, const char *password, char *
             continue;
         found = true;
         if (!parse_stored(line + user_len + 1, &stored)) {
-            snprintf(why, why_cap, "%s line %d: not name:%s$iterations$salt$hash",
-                     path, number, SCHEME);
+            snprintf(why, why_cap, "%s line %d: not name:%s$iterations$salt$hash", path,
+                     number, SCHEME);
             broken = true;
         }
     }

@@ -28,7 +28,7 @@ int users_hash_password(const char *password, char *out, size_t cap, char *why,
 /* Is `password` right for `user` in the users file at path?
  * Returns 1 (yes), 0 (no such user, or wrong password: the caller must not
  * tell which), or -1 (the file is unreadable or broken; why says how). */
-int users_check(const char *path, const char *user, const char *password,
-                char *why, size_t why_cap);
+int users_check(const char *path, const char *user, const char *password, char *why,
+                size_t why_cap);
 
 #endif

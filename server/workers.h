@@ -21,25 +21,25 @@
 
 /* What a worker tells the parent through the status pipe. */
 struct worker_status {
-    pid_t pid;  /* which worker */
-    bool busy;  /* true: serving a client now; false: waiting for one */
+    pid_t pid; /* which worker */
+    bool busy; /* true: serving a client now; false: waiting for one */
 };
 
 /* One slot of the pool. */
 struct worker {
-    pid_t pid;  /* 0 = empty slot */
-    bool busy;  /* as last reported */
+    pid_t pid; /* 0 = empty slot */
+    bool busy; /* as last reported */
 };
 
 struct worker_pool {
     const struct server_config *config;
     const struct event_log *log;
-    const int *listeners;        /* the listening sockets, shared by all */
+    const int *listeners; /* the listening sockets, shared by all */
     size_t listener_count;
-    struct worker *workers;      /* config->max_sessions slots */
+    struct worker *workers; /* config->max_sessions slots */
     size_t size;
-    int status_pipe[2];          /* workers write [1], the parent reads [0] */
-    long long started;           /* server start time, for session ids */
+    int status_pipe[2]; /* workers write [1], the parent reads [0] */
+    long long started;  /* server start time, for session ids */
 };
 
 /* Prepare the pool and fork every worker. Returns 0, or -1 (errno). */

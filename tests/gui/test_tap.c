@@ -41,7 +41,8 @@ static int listen_loopback(guint16 *port)
 static int connect_loopback(guint16 port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons(port),
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct timeval timeout = {.tv_sec = TEST_SECONDS};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -139,11 +140,11 @@ static gpointer stepping_client(gpointer data)
 
 struct step_state {
     MwTap *tap;
-    GString *to_server;  /* units seen going to the server, in order */
-    GString *to_client;  /* ... and to the client */
-    GQueue directions;   /* direction of each held unit, oldest first */
+    GString *to_server; /* units seen going to the server, in order */
+    GString *to_client; /* ... and to the client */
+    GQueue directions;  /* direction of each held unit, oldest first */
     gint released_to_client;
-    gboolean held_ok;    /* the client never got an unreleased line */
+    gboolean held_ok; /* the client never got an unreleased line */
 };
 
 static gboolean release_one_unit(gpointer data)
@@ -183,7 +184,8 @@ static void step_mode_holds_each_line_until_released(void **state)
     GThread *server = g_thread_new("toy-server", toy_server, GINT_TO_POINTER(listener));
 
     struct step_state st = {.to_server = g_string_new(NULL),
-                            .to_client = g_string_new(NULL), .held_ok = TRUE};
+                            .to_client = g_string_new(NULL),
+                            .held_ok = TRUE};
     g_queue_init(&st.directions);
     st.tap = mw_tap_new("127.0.0.1", upstream_port);
     mw_tap_set_hold(st.tap, TRUE);
@@ -200,8 +202,9 @@ static void step_mode_holds_each_line_until_released(void **state)
 
     assert_true(st.held_ok);
     assert_string_equal(st.to_server->str, "EHLO x\r\nNOOP\r\nQUIT\r\n");
-    assert_string_equal(st.to_client->str,
-                        "220 toy ready\r\n250 got EHLO x\r\n250 got NOOP\r\n221 bye\r\n");
+    assert_string_equal(
+        st.to_client->str,
+        "220 toy ready\r\n250 got EHLO x\r\n250 got NOOP\r\n221 bye\r\n");
     /* The client read exactly what the server wrote, nothing faked. */
     assert_string_equal(transcript, st.to_client->str);
     assert_int_equal(mw_tap_get_held_count(st.tap), 0);
@@ -338,8 +341,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(step_mode_holds_each_line_until_released,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(step_mode_holds_each_line_until_released, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(ten_megabytes_pass_through_intact, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_server_that_is_down_is_reported, setup,

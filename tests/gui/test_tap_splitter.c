@@ -69,8 +69,10 @@ static void after_starttls_the_stream_is_cut_into_tls_records(void **state)
 
     /* A handshake record of 6 bytes, then application data of 3 bytes,
      * which happens to contain "\n": it must not end a "line". */
-    const char records[] = "\x16\x03\x01\x00\x06" "abcdef"
-                           "\x17\x03\x03\x00\x03" "x\ny";
+    const char records[] = "\x16\x03\x01\x00\x06"
+                           "abcdef"
+                           "\x17\x03\x03\x00\x03"
+                           "x\ny";
     push(records, 5);
     struct tap_unit unit;
     assert_false(tap_splitter_next(&splitter, &unit)); /* header only */

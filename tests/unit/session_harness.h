@@ -21,8 +21,8 @@
 struct harness {
     struct server_config config;
     struct session s;
-    char root[64];          /* the mkdtemp() folder */
-    char maildir[128];      /* root/maildir: the --maildir */
+    char root[64];                      /* the mkdtemp() folder */
+    char maildir[128];                  /* root/maildir: the --maildir */
     char replies[SESSION_OUT_SIZE * 4]; /* what the last call(s) produced */
 };
 
@@ -145,8 +145,8 @@ static inline int count_files(struct harness *h, const char *mailbox,
 
 /* Read the only file in maildir/<mailbox>/new into buf; returns its size
  * (-1 if there is not exactly one). */
-static inline long read_only_message(struct harness *h, const char *mailbox,
-                                     char *buf, size_t cap)
+static inline long read_only_message(struct harness *h, const char *mailbox, char *buf,
+                                     size_t cap)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s/new", h->maildir, mailbox);

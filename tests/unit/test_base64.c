@@ -14,8 +14,8 @@
 
 /* RFC 4648 §10: BASE64("foobar") and its prefixes. */
 static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-                                    "Zm9vYmFy"};
+static const char *const coded[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 
 static void test_rfc4648_vectors(void **state)
 {
@@ -50,7 +50,8 @@ static void test_bad_input_is_refused(void **state)
 {
     (void)state;
     unsigned char back[16];
-    const char *const bad[] = {"Zm9", "Zm9v!", "Z===", "Zg=a", "=Zg=", "Zm 9v", "Zg==Zg=="};
+    const char *const bad[] = {"Zm9",  "Zm9v!", "Z===",    "Zg=a",
+                               "=Zg=", "Zm 9v", "Zg==Zg=="};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (base64_decode(bad[i], strlen(bad[i]), back, sizeof back) != -1)
             fail_msg("\"%s\" was accepted", bad[i]);

@@ -94,9 +94,9 @@ static void test_allowed_states(void **state)
 static void test_unknown_verbs(void **state)
 {
     (void)state;
-    static const char *const unknown[] = {"", "M", "MAI", "MAILX", "MAIL FROM",
-                                          "TURN", "STARTTLS", "AUTH", "XYZZY",
-                                          "ma\xc3\xafl"};
+    static const char *const unknown[] = {
+        "",     "M",        "MAI",  "MAILX", "MAIL FROM",
+        "TURN", "STARTTLS", "AUTH", "XYZZY", "ma\xc3\xafl"};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
         assert_null(command_lookup(unknown[i]));
 }

@@ -81,10 +81,12 @@ static void test_stored_file_exact(void **state)
 
     static char buf[4096];
     assert_true(read_only_message(h, "bob", buf, sizeof buf) > 0);
-    assert_true(strncmp(buf, "Return-Path: <alice@alice.example>\n"
-                             "Received: from alice.example ([192.0.2.7])\n"
-                             "\tby bob.example (mailwalk-server) with ESMTP id test.1.1\n"
-                             "\tfor <bob@bob.example>; ", 135) == 0);
+    assert_true(strncmp(buf,
+                        "Return-Path: <alice@alice.example>\n"
+                        "Received: from alice.example ([192.0.2.7])\n"
+                        "\tby bob.example (mailwalk-server) with ESMTP id test.1.1\n"
+                        "\tfor <bob@bob.example>; ",
+                        135) == 0);
     expect_body(h, "Subject: hello\n\nHi Bob.\n");
     assert_int_equal(count_files(h, "bob", "cur"), 0);
 }
@@ -93,11 +95,11 @@ static void test_stored_file_exact(void **state)
 static void test_unstuffing(void **state)
 {
     struct harness *h = in_data(state);
-    line(h, "..", LINE_END_CRLF);      /* a line that was "." */
-    line(h, "...", LINE_END_CRLF);     /* a line that was ".." */
+    line(h, "..", LINE_END_CRLF);  /* a line that was "." */
+    line(h, "...", LINE_END_CRLF); /* a line that was ".." */
     line(h, "..hidden", LINE_END_CRLF);
-    line(h, "a.b", LINE_END_CRLF);     /* dots elsewhere stay */
-    line(h, ". ", LINE_END_CRLF);      /* "." then a space: not the end */
+    line(h, "a.b", LINE_END_CRLF); /* dots elsewhere stay */
+    line(h, ". ", LINE_END_CRLF);  /* "." then a space: not the end */
     assert_int_equal(dot(h), 250);
     expect_body(h, ".\n..\n.hidden\na.b\n \n");
 }
@@ -114,12 +116,12 @@ static void test_empty_message(void **state)
 static void test_bare_lf_never_ends_data(void **state)
 {
     struct harness *h = in_data(state);
-    line(h, "one", LINE_END_LF);        /* "one\n" */
-    line(h, ".", LINE_END_LF);          /* ".\n": LF . LF */
+    line(h, "one", LINE_END_LF); /* "one\n" */
+    line(h, ".", LINE_END_LF);   /* ".\n": LF . LF */
     line(h, "MAIL FROM:<forged@x>", LINE_END_CRLF);
-    line(h, ".", LINE_END_LF);          /* CRLF . LF */
+    line(h, ".", LINE_END_LF); /* CRLF . LF */
     line(h, "two", LINE_END_LF);
-    line(h, ".", LINE_END_CRLF);        /* LF . CRLF */
+    line(h, ".", LINE_END_CRLF); /* LF . CRLF */
     line(h, "..still stuffed?", LINE_END_CRLF);
     assert_int_equal(h->s.state, STATE_DATA);
     assert_int_equal(h->s.out_len, 0);
@@ -199,7 +201,7 @@ static void test_size_limit(void **state)
         line(h, text, LINE_END_CRLF); /* 65 * 536 = 34840 */
     memset(text, 'x', 998);
     for (int i = 0; i < 40; i++)
-        line(h, text, LINE_END_CRLF); /* + 40000: over the limit */
+        line(h, text, LINE_END_CRLF);         /* + 40000: over the limit */
     assert_int_equal(h->s.state, STATE_DATA); /* read on to the dot */
     feed(h, ".");
     assert_true(strncmp(take_replies(h), "552 5.3.4 ", 10) == 0);
@@ -275,16 +277,11 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_stored_file_exact),
-        T(test_unstuffing),
-        T(test_empty_message),
-        T(test_bare_lf_never_ends_data),
-        T(test_bare_cr_is_text),
-        T(test_long_line_in_pieces),
-        T(test_binary_bytes_kept),
-        T(test_size_limit),
-        T(test_several_recipients),
-        T(test_unfinished_message_leaves_nothing),
+        T(test_stored_file_exact),  T(test_unstuffing),
+        T(test_empty_message),      T(test_bare_lf_never_ends_data),
+        T(test_bare_cr_is_text),    T(test_long_line_in_pieces),
+        T(test_binary_bytes_kept),  T(test_size_limit),
+        T(test_several_recipients), T(test_unfinished_message_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,7 +207,10 @@ static void test_quotes_and_backslashes(void **state)
 static void test_nul_and_control_bytes(void **state)
 {
     struct fixture *f = *state;
-    event_log_line(&f->log, "s", "line_in", "a\0b\r\n\t\x7f" "c", 8);
+    event_log_line(&f->log, "s", "line_in",
+                   "a\0b\r\n\t\x7f"
+                   "c",
+                   8);
     read_back(f);
     assert_int_equal(f->count, 1);
     expect_text(f->lines[0], "a\\u0000b\\u000d\\u000a\\u0009\\u007fc");
@@ -233,7 +236,8 @@ static void test_every_byte(void **state)
 static void test_utf8_kept_and_junk_escaped(void **state)
 {
     struct fixture *f = *state;
-    event_log_line(&f->log, "s", "line_in", "J\xc3\xb6rg \xe2\x9c\x89 \xf0\x9f\x93\xac", 14);
+    event_log_line(&f->log, "s", "line_in", "J\xc3\xb6rg \xe2\x9c\x89 \xf0\x9f\x93\xac",
+                   14);
     event_log_line(&f->log, "s", "line_in", "\xc0\xaf", 2);         /* overlong '/' */
     event_log_line(&f->log, "s", "line_in", "\xe0\x80\xaf", 3);     /* overlong '/' */
     event_log_line(&f->log, "s", "line_in", "\xed\xa0\x80", 3);     /* surrogate D800 */

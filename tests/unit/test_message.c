@@ -50,19 +50,18 @@ static void plain_ascii_message(void **state)
     struct message m;
     char why[200];
     assert_int_equal(message_build(&s, &m, why, sizeof why), 0);
-    assert_string_equal(m.data,
-                        "Date: Thu, 1 Jan 1970 00:00:00 +0000\r\n"
-                        "From: alice@alice.example\r\n"
-                        "To: bob@bob.example\r\n"
-                        "Subject: Hello Bob\r\n"
-                        "Message-ID: <1.2.3@alice.example>\r\n"
-                        "MIME-Version: 1.0\r\n"
-                        "Content-Type: text/plain; charset=us-ascii\r\n"
-                        "Content-Transfer-Encoding: 7bit\r\n"
-                        "\r\n"
-                        "Hi Bob,\r\n"
-                        ".\r\n" /* stuffing is SMTP's job, not the message's */
-                        "Alice\r\n");
+    assert_string_equal(m.data, "Date: Thu, 1 Jan 1970 00:00:00 +0000\r\n"
+                                "From: alice@alice.example\r\n"
+                                "To: bob@bob.example\r\n"
+                                "Subject: Hello Bob\r\n"
+                                "Message-ID: <1.2.3@alice.example>\r\n"
+                                "MIME-Version: 1.0\r\n"
+                                "Content-Type: text/plain; charset=us-ascii\r\n"
+                                "Content-Transfer-Encoding: 7bit\r\n"
+                                "\r\n"
+                                "Hi Bob,\r\n"
+                                ".\r\n" /* stuffing is SMTP's job, not the message's */
+                                "Alice\r\n");
     assert_string_equal(m.transfer_encoding, "7bit");
     assert_false(m.eight_bit);
     assert_int_equal(m.len, strlen(m.data));
@@ -156,7 +155,8 @@ static void long_ascii_lines_are_encoded(void **state)
 static void non_ascii_subject_uses_encoded_words(void **state)
 {
     (void)state;
-    const char *subject = "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln, mit einem sehr "
+    const char *subject = "Gr\xc3\xbc\xc3\x9f"
+                          "e aus K\xc3\xb6ln, mit einem sehr "
                           "langen Betreff, der gefaltet werden muss";
     struct message_spec s = spec_for(subject, "x\n");
     struct message m;
@@ -210,8 +210,8 @@ static void refusals(void **state)
 static void many_recipients_are_folded(void **state)
 {
     (void)state;
-    static const char *const to[] = {"bob@bob.example", "carol@bob.example",
-                                     "dave@bob.example", "erin@bob.example",
+    static const char *const to[] = {"bob@bob.example",   "carol@bob.example",
+                                     "dave@bob.example",  "erin@bob.example",
                                      "frank@bob.example", "grace@bob.example"};
     struct message_spec s = spec_for("x", "x");
     s.to = to;

@@ -41,7 +41,8 @@ static void encoded_words(void **state)
     struct mime_text t = {0};
     /* B and Q encodings, two charsets; blanks between words vanish. */
     mime_decode_header("=?UTF-8?B?R3LDvMOfZQ==?= =?ISO-8859-1?Q?aus_K=F6ln?= ok", &t);
-    assert_string_equal(t.data, "Gr\xc3\xbc\xc3\x9f" "eaus K\xc3\xb6ln ok");
+    assert_string_equal(t.data, "Gr\xc3\xbc\xc3\x9f"
+                                "eaus K\xc3\xb6ln ok");
     mime_text_free(&t);
     /* Not an encoded word: left as it is. */
     mime_decode_header("price =?? 5", &t);
@@ -71,7 +72,8 @@ static void charsets_become_utf8(void **state)
                "caf\xc3\xa9\n");
     check_body("Content-Type: text/plain; charset=utf-8\n"
                "Content-Transfer-Encoding: base64\n\nw7xiZXIK\n",
-               "\xc3\xbc" "ber\n");
+               "\xc3\xbc"
+               "ber\n");
     /* A byte that is not UTF-8 becomes U+FFFD instead of garbling the rest. */
     check_body("Content-Type: text/plain; charset=utf-8\n\na\xffz\n",
                "a\xef\xbf\xbdz\n");
@@ -87,10 +89,11 @@ static void multipart_bodies(void **state)
                "plain version\n--b1\nContent-Type: text/html\n\n<p>html</p>\n"
                "--b1--\nepilogue\n",
                "plain version");
-    check_body("Content-Type: multipart/mixed; boundary=XY\n\n--XY\n\nhello\n"
-               "--XY\nContent-Type: application/pdf; name=\"cv.pdf\"\n"
-               "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--XY--\n",
-               "hello\n[application/pdf part \"cv.pdf\", 8 octets encoded: not shown]\n");
+    check_body(
+        "Content-Type: multipart/mixed; boundary=XY\n\n--XY\n\nhello\n"
+        "--XY\nContent-Type: application/pdf; name=\"cv.pdf\"\n"
+        "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--XY--\n",
+        "hello\n[application/pdf part \"cv.pdf\", 8 octets encoded: not shown]\n");
 }
 
 int main(void)

@@ -72,7 +72,7 @@ static void test_source_route(void **state)
     assert_string_equal(a.domain, "bob.example");
 
     parse_expect("<@relay.example bob@bob.example>", PATH_SYNTAX, &a); /* no ':' */
-    parse_expect("<@:bob@bob.example>", PATH_SYNTAX, &a);               /* no domain */
+    parse_expect("<@:bob@bob.example>", PATH_SYNTAX, &a);              /* no domain */
     parse_expect("<@a.example,:bob@bob.example>", PATH_SYNTAX, &a);
 }
 
@@ -115,22 +115,22 @@ static void test_bad_syntax(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "",                        /* nothing */
-        "bob@bob.example",         /* no angle brackets */
-        "<bob@bob.example",        /* no closing '>' */
-        "<bob>",                   /* no domain */
-        "<@bob.example>",          /* no local part */
-        "<bob@>",                  /* empty domain */
+        "",                 /* nothing */
+        "bob@bob.example",  /* no angle brackets */
+        "<bob@bob.example", /* no closing '>' */
+        "<bob>",            /* no domain */
+        "<@bob.example>",   /* no local part */
+        "<bob@>",           /* empty domain */
         "<bob@@bob.example>",
         "<.bob@bob.example>",      /* Dot-string cannot start with '.' */
         "<bob.@bob.example>",      /* ...or end with one */
         "<bo..b@bob.example>",     /* ...or have two in a row */
         "<bob smith@bob.example>", /* space outside quotes */
         "<bob@bob..example>",
-        "<bob@bob.example.>",      /* trailing dot */
-        "<bob@-bob.example>",      /* sub-domain starts with Let-dig */
-        "<bob@bob-.example>",      /* ...and does not end with '-' */
-        "<bob@bob_x.example>",     /* '_' is not in Ldh-str */
+        "<bob@bob.example.>",  /* trailing dot */
+        "<bob@-bob.example>",  /* sub-domain starts with Let-dig */
+        "<bob@bob-.example>",  /* ...and does not end with '-' */
+        "<bob@bob_x.example>", /* '_' is not in Ldh-str */
         "<bob(comment)@bob.example>",
         "< bob@bob.example>",
         "<bob@bob.example >",
@@ -195,7 +195,9 @@ static void test_utf8_flag(void **state)
     assert_true(a.utf8);
     assert_string_equal(a.local, "j\xc3\xb6rg");
 
-    parse_expect("<bob@b\xc3\xbc" "cher.example>", PATH_OK, &a);
+    parse_expect("<bob@b\xc3\xbc"
+                 "cher.example>",
+                 PATH_OK, &a);
     assert_true(a.utf8);
 
     parse_expect("<\"j\xc3\xb6rg\"@bob.example>", PATH_OK, &a);

@@ -246,7 +246,8 @@ static void test_unknown_parameters_555(void **state)
     assert_int_equal(command(h, "MAIL FROM:<alice@alice.example> RET=HDRS"), 555);
     assert_int_equal(command(h, "MAIL FROM:<alice@alice.example> SMTPUTF8=yes"), 555);
     assert_int_equal(command(h, "MAIL FROM:<alice@alice.example> SIZE=10 BODY=8BITMIME "
-                                "SMTPUTF8"), 250);
+                                "SMTPUTF8"),
+                     250);
     assert_true(h->s.envelope.body_8bit);
     assert_true(h->s.envelope.smtputf8);
     assert_int_equal(h->s.envelope.declared_size, 10);
@@ -362,7 +363,9 @@ static void test_declared_size_552(void **state)
     feed(h, "MAIL FROM:<alice@alice.example> SIZE=65537");
     assert_true(strncmp(take_replies(h), "552 5.3.4 ", 10) == 0);
     assert_int_equal(h->s.state, STATE_GREETED);
-    assert_int_equal(command(h, "MAIL FROM:<alice@alice.example> SIZE=99999999999999999999999"), 501);
+    assert_int_equal(
+        command(h, "MAIL FROM:<alice@alice.example> SIZE=99999999999999999999999"),
+        501);
     assert_int_equal(command(h, "MAIL FROM:<alice@alice.example> SIZE=65536"), 250);
 }
 
@@ -424,11 +427,23 @@ static void test_enhanced_codes_everywhere(void **state)
     struct harness *h = started(state);
     ehlo(h);
     static const char *const dialogue[] = {
-        "NOOP", "VRFY bob", "HELP", "HELP MAIL", "HELP BOGUS", "EXPN x", "XYZZY",
-        "RCPT TO:<bob@bob.example>", "MAIL FROM:<bad", "MAIL FROM:<a@b.example> X=1",
-        "MAIL FROM:<alice@alice.example>", "RCPT TO:<bob@evil.example>",
-        "RCPT TO:<a/b@bob.example>", "RCPT TO:<bob@bob.example>", "RSET",
-        "MAIL FROM:<> SIZE=999999999999", "QUIT",
+        "NOOP",
+        "VRFY bob",
+        "HELP",
+        "HELP MAIL",
+        "HELP BOGUS",
+        "EXPN x",
+        "XYZZY",
+        "RCPT TO:<bob@bob.example>",
+        "MAIL FROM:<bad",
+        "MAIL FROM:<a@b.example> X=1",
+        "MAIL FROM:<alice@alice.example>",
+        "RCPT TO:<bob@evil.example>",
+        "RCPT TO:<a/b@bob.example>",
+        "RCPT TO:<bob@bob.example>",
+        "RSET",
+        "MAIL FROM:<> SIZE=999999999999",
+        "QUIT",
     };
     for (size_t i = 0; i < sizeof dialogue / sizeof dialogue[0]; i++) {
         feed(h, dialogue[i]);

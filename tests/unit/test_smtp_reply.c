@@ -88,13 +88,13 @@ static void malformed_replies_are_rejected(void **state)
     struct smtp_reply r;
     char why[200];
     const char *bad[] = {
-        "",              /* empty line */
-        "25",            /* too short */
-        "hello there",   /* not a code */
+        "",            /* empty line */
+        "25",          /* too short */
+        "hello there", /* not a code */
         "HTTP/1.1 400 Bad Request",
-        "650 nope",      /* first digit must be 2-5 (§4.2 Reply-code) */
+        "650 nope", /* first digit must be 2-5 (§4.2 Reply-code) */
         "160 nope",
-        "270 nope",      /* second digit must be 0-5 */
+        "270 nope", /* second digit must be 0-5 */
         "2500 four digits",
         "250_underscore",
         "25x oops",
@@ -183,9 +183,13 @@ static void ehlo_extensions(void **state)
     (void)state;
     struct smtp_reply r;
     char why[200];
-    const char *lines[] = {"250-bob.example Hello alice", "250-SIZE 10485760",
-                           "250-8bitmime", "250-PIPELINING", "250-XFOO bar",
-                           "250-AUTH PLAIN LOGIN", "250-ENHANCEDSTATUSCODES",
+    const char *lines[] = {"250-bob.example Hello alice",
+                           "250-SIZE 10485760",
+                           "250-8bitmime",
+                           "250-PIPELINING",
+                           "250-XFOO bar",
+                           "250-AUTH PLAIN LOGIN",
+                           "250-ENHANCEDSTATUSCODES",
                            "250 STARTTLS"};
     assert_int_equal(feed_all(&r, lines, 8, why, sizeof why), SMTP_REPLY_DONE);
     struct smtp_extensions ext;

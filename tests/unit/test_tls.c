@@ -27,12 +27,14 @@ static void test_self_signed_certificate(void **state)
     snprintf(cert, sizeof cert, "%s/cert.pem", dir);
     snprintf(key, sizeof key, "%s/key.pem", dir);
 
-    assert_int_equal(tls_ensure_self_signed(cert, key, "mx.bob.example", why, sizeof why), 0);
+    assert_int_equal(
+        tls_ensure_self_signed(cert, key, "mx.bob.example", why, sizeof why), 0);
     assert_int_equal(tls_fingerprint(cert, first, sizeof first), 0);
     assert_int_equal(strlen(first), 32 * 3 - 1); /* "AB:CD:..." of SHA-256 */
 
     /* A second start keeps the certificate: the fingerprint is stable. */
-    assert_int_equal(tls_ensure_self_signed(cert, key, "mx.bob.example", why, sizeof why), 0);
+    assert_int_equal(
+        tls_ensure_self_signed(cert, key, "mx.bob.example", why, sizeof why), 0);
     assert_int_equal(tls_fingerprint(cert, second, sizeof second), 0);
     assert_string_equal(first, second);
 
@@ -56,7 +58,8 @@ static void test_self_signed_certificate(void **state)
     char other_cert[300], other_key[300];
     snprintf(other_cert, sizeof other_cert, "%s/other-cert.pem", dir);
     snprintf(other_key, sizeof other_key, "%s/other-key.pem", dir);
-    assert_int_equal(tls_ensure_self_signed(other_cert, other_key, "x", why, sizeof why), 0);
+    assert_int_equal(
+        tls_ensure_self_signed(other_cert, other_key, "x", why, sizeof why), 0);
     assert_null(tls_server_context(cert, other_key, why, sizeof why));
     assert_true(strlen(why) > 0);
 

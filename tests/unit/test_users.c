@@ -24,11 +24,11 @@ static int make_users_file(void **state)
     int fd = mkstemp(users_file);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    assert_int_equal(users_hash_password("correct horse", hash, sizeof hash, why,
-                                         sizeof why), 0);
+    assert_int_equal(
+        users_hash_password("correct horse", hash, sizeof hash, why, sizeof why), 0);
     fprintf(f, "# mailwalk users\n\nalice:%s\n", hash);
-    assert_int_equal(users_hash_password("battery staple", hash, sizeof hash, why,
-                                         sizeof why), 0);
+    assert_int_equal(
+        users_hash_password("battery staple", hash, sizeof hash, why, sizeof why), 0);
     fprintf(f, "bob:%s\nbroken:pbkdf2-sha256$x$y$z\n", hash);
     fclose(f);
     return 0;
@@ -56,14 +56,18 @@ static void test_right_and_wrong_passwords(void **state)
 {
     (void)state;
     char why[256];
-    assert_int_equal(users_check(users_file, "alice", "correct horse", why, sizeof why), 1);
-    assert_int_equal(users_check(users_file, "bob", "battery staple", why, sizeof why), 1);
-    assert_int_equal(users_check(users_file, "alice", "battery staple", why, sizeof why), 0);
+    assert_int_equal(users_check(users_file, "alice", "correct horse", why, sizeof why),
+                     1);
+    assert_int_equal(users_check(users_file, "bob", "battery staple", why, sizeof why),
+                     1);
+    assert_int_equal(
+        users_check(users_file, "alice", "battery staple", why, sizeof why), 0);
     assert_int_equal(users_check(users_file, "alice", "", why, sizeof why), 0);
     /* Unknown users get the same answer as wrong passwords. */
     assert_int_equal(users_check(users_file, "mallory", "x", why, sizeof why), 0);
     /* A prefix of a name is not the name. */
-    assert_int_equal(users_check(users_file, "ali", "correct horse", why, sizeof why), 0);
+    assert_int_equal(users_check(users_file, "ali", "correct horse", why, sizeof why),
+                     0);
 }
 
 static void test_broken_file_is_an_error(void **state)

@@ -14,8 +14,12 @@
 static void test_good_text(void **state)
 {
     (void)state;
-    const char *const good[] = {"", "plain ASCII", "zo\xc3\xab", "\xe2\x82\xac 5",
-                                "\xf0\x9f\x93\xa7 mail", "\xf4\x8f\xbf\xbf"};
+    const char *const good[] = {"",
+                                "plain ASCII",
+                                "zo\xc3\xab",
+                                "\xe2\x82\xac 5",
+                                "\xf0\x9f\x93\xa7 mail",
+                                "\xf4\x8f\xbf\xbf"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         assert_true(utf8_is_valid(good[i], strlen(good[i])));
     assert_int_equal(utf8_char_length((const unsigned char *)"\xe2\x82\xac", 3), 3);
