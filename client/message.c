@@ -21,6 +21,8 @@
  */
 #include "message.h"
 #include "base64.h"
+#include "smtp_internal.h"
+#include "text_buffer.h"
 #include "utf8.h"
 
 #include <stdarg.h>
@@ -31,43 +33,6 @@
 #include <unistd.h>
 
 /* ---- A growing buffer -------------------------------------------------- */
-
-/* Text being built; `failed` is set once memory runs out, and every later
- * append does nothing, so callers check once at the end. */
-struct text {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-};
-
-/* Append n bytes. */
-static void add(struct text *t, const char *bytes, size_t n)
-{
-    if (t->failed)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 1024;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(t->data, cap);
-        if (grown == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->data = grown;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, bytes, n);
-    t->len += n;
-    t->data[t->len] = '\0';
-}
-
-/* Append a NUL-terminated string. */
-static void add_str(struct text *t, const char *s)
-{
-    add(t, s, strlen(s));
-}
 
 /* ---- Small pieces ------------------------------------------------------ */
 
@@ -117,30 +82,6 @@ void message_make_id(char *out, size_t cap, const char *from, time_t now)
              random[5], domain);
 }
 
-/* The line that starts at pos: its length, and where the next one starts.
- * CR LF, bare LF and bare CR all end a line (as in smtp_data.c). */
-static size_t next_line(const char *m, size_t len, size_t pos, size_t *next)
-{
-    size_t i = pos;
-    while (i < len && m[i] != '\n' && m[i] != '\r')
-        i++;
-    size_t text = i - pos;
-    if (i + 1 < len && m[i] == '\r' && m[i + 1] == '\n')
-        i += 2;
-    else if (i < len)
-        i += 1;
-    *next = i;
-    return text;
-}
-
-/* Copy bytes to out if they fit in cap; always count them. */
-static void put(char *out, size_t cap, size_t *at, const char *bytes, size_t n)
-{
-    if (out != NULL && *at + n <= cap)
-        memcpy(out + *at, bytes, n);
-    *at += n;
-}
-
 size_t message_qp_encode(const char *text, size_t len, char *out, size_t cap)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -148,7 +89,7 @@ size_t message_qp_encode(const char *text, size_t len, char *out, size_t cap)
     size_t pos = 0;
     while (pos < len) {
         size_t next;
-        size_t n = next_line(text, len, pos, &next);
+        size_t n = smtp_next_line(text, len, pos, &next);
         size_t column = 0;
         for (size_t i = 0; i < n; i++) {
             unsigned char b = (unsigned char)text[pos + i];
@@ -162,29 +103,29 @@ size_t message_qp_encode(const char *text, size_t len, char *out, size_t cap)
             /* Rule (5): encoded lines at most 76 characters; a "=" at the
              * end of a line is a soft break that the decoder removes. */
             if (column + width > 75) {
-                put(out, cap, &at, "=\r\n", 3);
+                smtp_put(out, cap, &at, "=\r\n", 3);
                 column = 0;
             }
             if (literal)
-                put(out, cap, &at, (const char *)&text[pos + i], 1);
+                smtp_put(out, cap, &at, (const char *)&text[pos + i], 1);
             else
-                put(out, cap, &at, encoded, 3);
+                smtp_put(out, cap, &at, encoded, 3);
             column += width;
         }
         /* Rule (4): a line break in the text is a CR LF in the encoding. */
-        put(out, cap, &at, "\r\n", 2);
+        smtp_put(out, cap, &at, "\r\n", 2);
         pos = next;
     }
     return at;
 }
 
 /* Base64 (RFC 2045 §6.8) of n bytes (at most 48 here), appended to t. */
-static void add_base64(struct text *t, const unsigned char *in, size_t n)
+static void add_base64(struct text_buffer *t, const unsigned char *in, size_t n)
 {
     char encoded[BASE64_ENCODED_SIZE(48)];
     long len = base64_encode(in, n, encoded, sizeof encoded);
     if (len > 0)
-        add(t, encoded, (size_t)len);
+        text_buffer_add(t, encoded, (size_t)len);
 }
 
 /* ---- Header fields ----------------------------------------------------- */
@@ -195,10 +136,10 @@ static void add_base64(struct text *t, const unsigned char *in, size_t n)
 /* "Name: value", folded at spaces so that lines stay near 78 characters
  * (RFC 5322 §2.2.3: folding puts CR LF before a space; unfolding removes
  * the CR LF and gives back exactly the value). */
-static void add_folded(struct text *t, const char *name, const char *value)
+static void add_folded(struct text_buffer *t, const char *name, const char *value)
 {
-    add_str(t, name);
-    add_str(t, ": ");
+    text_buffer_add_str(t, name);
+    text_buffer_add_str(t, ": ");
     size_t column = strlen(name) + 2;
     const char *p = value;
     while (*p) {
@@ -206,21 +147,21 @@ static void add_folded(struct text *t, const char *name, const char *value)
         size_t n = strspn(p, " ");
         n += strcspn(p + n, " ");
         if (column + n > HEADER_LINE_TARGET && p != value && *p == ' ') {
-            add_str(t, "\r\n");
+            text_buffer_add_str(t, "\r\n");
             column = 0;
         }
-        add(t, p, n);
+        text_buffer_add(t, p, n);
         column += n;
         p += n;
     }
-    add_str(t, "\r\n");
+    text_buffer_add_str(t, "\r\n");
 }
 
 /* Subject: in plain ASCII, or - with other characters - as RFC 2047
  * "encoded words" (=?UTF-8?B?...?=), the MIME way to put non-ASCII text in a
  * header that must stay ASCII. (RFC 2047 is not in shared/rfc; its §2
  * limits an encoded word to 75 characters.) */
-static void add_subject(struct text *t, const char *subject, bool utf8_headers)
+static void add_subject(struct text_buffer *t, const char *subject, bool utf8_headers)
 {
     size_t len = strlen(subject);
     if (!has_8bit(subject, len) || utf8_headers) {
@@ -228,7 +169,7 @@ static void add_subject(struct text *t, const char *subject, bool utf8_headers)
         add_folded(t, "Subject", subject);
         return;
     }
-    add_str(t, "Subject:");
+    text_buffer_add_str(t, "Subject:");
     const unsigned char *s = (const unsigned char *)subject;
     size_t pos = 0;
     while (pos < len) {
@@ -238,37 +179,37 @@ static void add_subject(struct text *t, const char *subject, bool utf8_headers)
         size_t n = len - pos > 36 ? 36 : len - pos;
         while (n > 1 && pos + n < len && (s[pos + n] & 0xC0) == 0x80)
             n--;
-        add_str(t, pos == 0 ? " " : "\r\n ");
-        add_str(t, "=?UTF-8?B?");
+        text_buffer_add_str(t, pos == 0 ? " " : "\r\n ");
+        text_buffer_add_str(t, "=?UTF-8?B?");
         add_base64(t, s + pos, n);
-        add_str(t, "?=");
+        text_buffer_add_str(t, "?=");
         pos += n;
     }
-    add_str(t, "\r\n");
+    text_buffer_add_str(t, "\r\n");
 }
 
 /* To: a, b, c - folded between addresses when the line grows long. */
-static void add_address_list(struct text *t, const char *name,
+static void add_address_list(struct text_buffer *t, const char *name,
                              const char *const *addresses, size_t count)
 {
-    add_str(t, name);
-    add_str(t, ":");
+    text_buffer_add_str(t, name);
+    text_buffer_add_str(t, ":");
     size_t column = strlen(name) + 1;
     for (size_t i = 0; i < count; i++) {
         size_t n = strlen(addresses[i]);
         if (i > 0 && column + n + 2 > HEADER_LINE_TARGET) {
-            add_str(t, "\r\n");
+            text_buffer_add_str(t, "\r\n");
             column = 0;
         }
-        add_str(t, " ");
-        add_str(t, addresses[i]);
+        text_buffer_add_str(t, " ");
+        text_buffer_add_str(t, addresses[i]);
         column += n + 1;
         if (i + 1 < count) {
-            add_str(t, ",");
+            text_buffer_add_str(t, ",");
             column++;
         }
     }
-    add_str(t, "\r\n");
+    text_buffer_add_str(t, "\r\n");
 }
 
 /* ---- The message -------------------------------------------------------- */
@@ -280,7 +221,7 @@ static bool needs_encoding_anyway(const char *body, size_t len)
     size_t pos = 0;
     while (pos < len) {
         size_t next;
-        if (next_line(body, len, pos, &next) > 998)
+        if (smtp_next_line(body, len, pos, &next) > 998)
             return true;
         pos = next;
     }
@@ -334,35 +275,35 @@ int message_build(const struct message_spec *spec, struct message *out, char *wh
         out->transfer_encoding = "7bit";
     out->eight_bit = eight_bit && strcmp(out->transfer_encoding, "8bit") == 0;
 
-    struct text t = {0};
+    struct text_buffer t = {0};
     char date[64];
     message_format_date(date, sizeof date, spec->date);
     /* RFC 5322 §3.6: Date and From are the only fields every message
      * must have; the order below is the customary one. */
-    add_str(&t, "Date: ");
-    add_str(&t, date);
-    add_str(&t, "\r\n");
-    add_str(&t, "From: ");
-    add_str(&t, spec->from);
-    add_str(&t, "\r\n");
+    text_buffer_add_str(&t, "Date: ");
+    text_buffer_add_str(&t, date);
+    text_buffer_add_str(&t, "\r\n");
+    text_buffer_add_str(&t, "From: ");
+    text_buffer_add_str(&t, spec->from);
+    text_buffer_add_str(&t, "\r\n");
     if (spec->to_count > 0)
         add_address_list(&t, "To", spec->to, spec->to_count);
     if (subject != NULL)
         add_subject(&t, subject, spec->allow_utf8_headers && utf8_addresses);
     /* §3.6.4: a unique id, so replies and duplicates can be recognised. */
-    add_str(&t, "Message-ID: ");
-    add_str(&t, spec->message_id);
-    add_str(&t, "\r\n");
+    text_buffer_add_str(&t, "Message-ID: ");
+    text_buffer_add_str(&t, spec->message_id);
+    text_buffer_add_str(&t, "\r\n");
     /* RFC 2045 §4, §5, §6: how to read the body. */
-    add_str(&t, "MIME-Version: 1.0\r\n");
-    add_str(&t, "Content-Type: text/plain; charset=");
-    add_str(&t, eight_bit ? "utf-8" : "us-ascii");
-    add_str(&t, "\r\n");
-    add_str(&t, "Content-Transfer-Encoding: ");
-    add_str(&t, out->transfer_encoding);
-    add_str(&t, "\r\n");
+    text_buffer_add_str(&t, "MIME-Version: 1.0\r\n");
+    text_buffer_add_str(&t, "Content-Type: text/plain; charset=");
+    text_buffer_add_str(&t, eight_bit ? "utf-8" : "us-ascii");
+    text_buffer_add_str(&t, "\r\n");
+    text_buffer_add_str(&t, "Content-Transfer-Encoding: ");
+    text_buffer_add_str(&t, out->transfer_encoding);
+    text_buffer_add_str(&t, "\r\n");
     /* RFC 5322 §2.1: an empty line separates the header from the body. */
-    add_str(&t, "\r\n");
+    text_buffer_add_str(&t, "\r\n");
 
     if (strcmp(out->transfer_encoding, "quoted-printable") == 0) {
         size_t n = message_qp_encode(spec->body, spec->body_len, NULL, 0);
@@ -371,7 +312,7 @@ int message_build(const struct message_spec *spec, struct message *out, char *wh
             t.failed = true;
         } else {
             message_qp_encode(spec->body, spec->body_len, encoded, n);
-            add(&t, encoded, n);
+            text_buffer_add(&t, encoded, n);
             free(encoded);
         }
     } else {
@@ -379,9 +320,9 @@ int message_build(const struct message_spec *spec, struct message *out, char *wh
         size_t pos = 0;
         while (pos < spec->body_len) {
             size_t next;
-            size_t n = next_line(spec->body, spec->body_len, pos, &next);
-            add(&t, spec->body + pos, n);
-            add_str(&t, "\r\n");
+            size_t n = smtp_next_line(spec->body, spec->body_len, pos, &next);
+            text_buffer_add(&t, spec->body + pos, n);
+            text_buffer_add_str(&t, "\r\n");
             pos = next;
         }
     }

@@ -34,42 +34,6 @@
  * hostile message cannot make us recurse without end. */
 #define MAX_NESTING 8
 
-/* ---- Output text -------------------------------------------------------- */
-
-void mime_text_free(struct mime_text *t)
-{
-    free(t->data);
-    t->data = NULL;
-    t->len = t->cap = 0;
-}
-
-/* Append n bytes (keeping a NUL after them). */
-static void add(struct mime_text *t, const char *bytes, size_t n)
-{
-    if (t->failed)
-        return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(t->data, cap);
-        if (grown == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->data = grown;
-        t->cap = cap;
-    }
-    memcpy(t->data + t->len, bytes, n);
-    t->len += n;
-    t->data[t->len] = '\0';
-}
-
-static void add_str(struct mime_text *t, const char *s)
-{
-    add(t, s, strlen(s));
-}
-
 /* ---- Lines and header fields -------------------------------------------- */
 
 /* The line at pos: its length without LF or CR LF; *next is the next line. */
@@ -150,7 +114,7 @@ static int hex_value(char c)
     return -1;
 }
 
-void mime_decode_qp(const char *in, size_t len, struct mime_text *out)
+void mime_decode_qp(const char *in, size_t len, struct text_buffer *out)
 {
     size_t pos = 0;
     while (pos < len) {
@@ -169,20 +133,20 @@ void mime_decode_qp(const char *in, size_t len, struct mime_text *out)
             if (*p == '=' && i + 2 < n && (hi = hex_value(p[1])) >= 0 &&
                 (lo = hex_value(p[2])) >= 0) {
                 char byte = (char)(hi * 16 + lo);
-                add(out, &byte, 1);
+                text_buffer_add(out, &byte, 1);
                 i += 2;
             } else {
-                add(out, p, 1); /* a lone "=": keep it, as §6.7 suggests */
+                text_buffer_add(out, p, 1); /* a lone "=": keep it, as §6.7 suggests */
             }
         }
         /* A hard line break in the encoding is a line break in the text. */
         if (!soft_break && memchr(in + pos, '\n', next - pos) != NULL)
-            add(out, "\n", 1);
+            text_buffer_add(out, "\n", 1);
         pos = next;
     }
 }
 
-void mime_decode_base64(const char *in, size_t len, struct mime_text *out)
+void mime_decode_base64(const char *in, size_t len, struct text_buffer *out)
 {
     unsigned int bits = 0;
     int count = 0;
@@ -208,7 +172,7 @@ void mime_decode_base64(const char *in, size_t len, struct mime_text *out)
         if (count >= 8) {
             count -= 8;
             char byte = (char)((bits >> count) & 0xFF);
-            add(out, &byte, 1);
+            text_buffer_add(out, &byte, 1);
         }
     }
 }
@@ -216,7 +180,7 @@ void mime_decode_base64(const char *in, size_t len, struct mime_text *out)
 /* ---- Charsets ------------------------------------------------------------ */
 
 void mime_to_utf8(const char *charset, const char *in, size_t len,
-                  struct mime_text *out)
+                  struct text_buffer *out)
 {
     static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
     /* SIMPLIFICATION: text that claims US-ASCII (or says nothing, which
@@ -224,7 +188,7 @@ void mime_to_utf8(const char *charset, const char *in, size_t len,
      * many senders forget the charset. */
     if (charset[0] == '\0' || strcasecmp(charset, "us-ascii") == 0) {
         if (utf8_is_valid(in, len)) {
-            add(out, in, len);
+            text_buffer_add(out, in, len);
             return;
         }
         charset = "ISO-8859-1"; /* the usual culprit for stray 8-bit text */
@@ -234,8 +198,8 @@ void mime_to_utf8(const char *charset, const char *in, size_t len,
         char note[160];
         snprintf(note, sizeof note, "[unknown charset \"%.60s\": shown as it is]\n",
                  charset);
-        add_str(out, note);
-        add(out, in, len);
+        text_buffer_add_str(out, note);
+        text_buffer_add(out, in, len);
         return;
     }
     char *src = (char *)in;
@@ -245,13 +209,13 @@ void mime_to_utf8(const char *charset, const char *in, size_t len,
         char *dst = chunk;
         size_t dst_left = sizeof chunk;
         size_t rc = iconv(cd, &src, &src_left, &dst, &dst_left);
-        add(out, chunk, sizeof chunk - dst_left);
+        text_buffer_add(out, chunk, sizeof chunk - dst_left);
         if (rc == (size_t)-1) {
             if (errno == E2BIG)
                 continue; /* chunk full: go round again */
             /* EILSEQ: an octet that is not text in this charset; EINVAL: a
              * character cut off at the end. Replace one octet, go on. */
-            add_str(out, replacement);
+            text_buffer_add_str(out, replacement);
             src++;
             src_left--;
         }
@@ -263,7 +227,7 @@ void mime_to_utf8(const char *charset, const char *in, size_t len,
 
 /* Try to decode one encoded word "=?charset?B|Q?text?=" at p. On success
  * append its text and return its length; else return 0. */
-static size_t decode_word(const char *p, struct mime_text *out)
+static size_t decode_word(const char *p, struct text_buffer *out)
 {
     if (p[0] != '=' || p[1] != '?')
         return 0;
@@ -283,7 +247,7 @@ static size_t decode_word(const char *p, struct mime_text *out)
     snprintf(name, sizeof name, "%.*s", (int)(q1 - charset), charset);
     name[strcspn(name, "*")] = '\0'; /* RFC 2231 language suffix: "UTF-8*en" */
 
-    struct mime_text raw = {0};
+    struct text_buffer raw = {0};
     if (encoding == 'B') {
         mime_decode_base64(text, (size_t)(end - text), &raw);
     } else {
@@ -291,23 +255,23 @@ static size_t decode_word(const char *p, struct mime_text *out)
         for (const char *c = text; c < end; c++) {
             int hi, lo;
             if (*c == '_') {
-                add(&raw, " ", 1);
+                text_buffer_add(&raw, " ", 1);
             } else if (*c == '=' && c + 2 < end && (hi = hex_value(c[1])) >= 0 &&
                        (lo = hex_value(c[2])) >= 0) {
                 char byte = (char)(hi * 16 + lo);
-                add(&raw, &byte, 1);
+                text_buffer_add(&raw, &byte, 1);
                 c += 2;
             } else {
-                add(&raw, c, 1);
+                text_buffer_add(&raw, c, 1);
             }
         }
     }
     mime_to_utf8(name, raw.data ? raw.data : "", raw.len, out);
-    mime_text_free(&raw);
+    text_buffer_free(&raw);
     return (size_t)(end + 2 - p);
 }
 
-void mime_decode_header(const char *value, struct mime_text *out)
+void mime_decode_header(const char *value, struct text_buffer *out)
 {
     const char *p = value;
     bool after_word = false;
@@ -316,9 +280,9 @@ void mime_decode_header(const char *value, struct mime_text *out)
          * (RFC 2047 §6.2), so "=?..?= =?..?=" reads as one word. */
         size_t blanks = strspn(p, " \t");
         if (blanks > 0 && after_word && p[blanks] == '=' && p[blanks + 1] == '?') {
-            struct mime_text probe = {0};
+            struct text_buffer probe = {0};
             size_t n = decode_word(p + blanks, &probe);
-            mime_text_free(&probe);
+            text_buffer_free(&probe);
             if (n > 0) {
                 p += blanks;
                 continue;
@@ -409,7 +373,8 @@ static void read_content_type(const char *m, size_t len, struct content_type *ct
     }
 }
 
-static void decode_entity(const char *m, size_t len, int depth, struct mime_text *out);
+static void decode_entity(const char *m, size_t len, int depth,
+                          struct text_buffer *out);
 
 /* Does the line at pos start with "--boundary"? Then is it the closing one
  * ("--boundary--")? RFC 2046 §5.1.1. */
@@ -429,7 +394,7 @@ static bool boundary_line(const char *line, size_t n, const char *boundary,
  * show just the plain-text one. */
 static void decode_multipart(const char *body, size_t len,
                              const struct content_type *ct, int depth,
-                             struct mime_text *out)
+                             struct text_buffer *out)
 {
     bool alternative = strcmp(ct->type, "multipart/alternative") == 0;
     const char *parts[64];
@@ -459,7 +424,7 @@ static void decode_multipart(const char *body, size_t len,
         pos = next;
     }
     if (count == 0) {
-        add_str(out, "[a multipart message with no parts we could find]\n");
+        text_buffer_add_str(out, "[a multipart message with no parts we could find]\n");
         return;
     }
     if (alternative) {
@@ -476,13 +441,13 @@ static void decode_multipart(const char *body, size_t len,
     }
     for (size_t i = 0; i < count; i++) {
         if (i > 0 && out->len > 0 && out->data[out->len - 1] != '\n')
-            add_str(out, "\n");
+            text_buffer_add_str(out, "\n");
         decode_entity(parts[i], part_len[i], depth + 1, out);
     }
 }
 
 /* Decode one entity (a message or a body part): header, then body. */
-static void decode_entity(const char *m, size_t len, int depth, struct mime_text *out)
+static void decode_entity(const char *m, size_t len, int depth, struct text_buffer *out)
 {
     struct content_type ct;
     read_content_type(m, len, &ct);
@@ -505,26 +470,26 @@ static void decode_entity(const char *m, size_t len, int depth, struct mime_text
         snprintf(note, sizeof note, "[%s part%s%s%s, %zu octets encoded: not shown]\n",
                  ct.type, ct.name[0] ? " \"" : "", ct.name, ct.name[0] ? "\"" : "",
                  body_len);
-        add_str(out, note);
+        text_buffer_add_str(out, note);
         return;
     }
 
     char cte[80] = "7bit";
     mime_header(m, len, "Content-Transfer-Encoding", cte, sizeof cte);
-    struct mime_text octets = {0};
+    struct text_buffer octets = {0};
     if (strcasecmp(cte, "quoted-printable") == 0)
         mime_decode_qp(body, body_len, &octets);
     else if (strcasecmp(cte, "base64") == 0)
         mime_decode_base64(body, body_len, &octets);
     else
-        add(&octets, body, body_len); /* 7bit, 8bit, binary: as they are */
+        text_buffer_add(&octets, body, body_len); /* 7bit, 8bit, binary: as they are */
     mime_to_utf8(ct.charset, octets.data ? octets.data : "", octets.len, out);
-    mime_text_free(&octets);
+    text_buffer_free(&octets);
 }
 
-void mime_body_text(const char *message, size_t len, struct mime_text *out)
+void mime_body_text(const char *message, size_t len, struct text_buffer *out)
 {
     decode_entity(message, len, 0, out);
     /* Make sure out->data is a string even for an empty body. */
-    add(out, "", 0);
+    text_buffer_add(out, "", 0);
 }

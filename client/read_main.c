@@ -194,7 +194,7 @@ static void fit(const char *utf8, size_t width, char *out, size_t cap)
 
 /* A decoded header field, or `fallback` if the message has none. */
 static void header_text(const char *msg, size_t len, const char *name,
-                        const char *fallback, struct mime_text *out)
+                        const char *fallback, struct text_buffer *out)
 {
     char raw[2000];
     if (mime_header(msg, len, name, raw, sizeof raw))
@@ -231,7 +231,7 @@ static void print_summary(const struct maildir_entry *e, size_t n)
     char *msg = NULL;
     size_t len = 0;
     char why[300];
-    struct mime_text from = {0}, subject = {0};
+    struct text_buffer from = {0}, subject = {0};
     if (maildir_read_message(e, &msg, &len, why, sizeof why) < 0) {
         printf("%3zu  (cannot read: %s)\n", n, why);
         return;
@@ -245,8 +245,8 @@ static void print_summary(const struct maildir_entry *e, size_t n)
     fit(subject.data, 34, subject_col, sizeof subject_col);
     printf("%3zu  %-4s  %s  %s  %s  %8s\n", n, e->seen ? "seen" : "NEW", date, from_col,
            subject_col, size);
-    mime_text_free(&from);
-    mime_text_free(&subject);
+    text_buffer_free(&from);
+    text_buffer_free(&subject);
     free(msg);
 }
 
@@ -323,14 +323,14 @@ static int cmd_show(const struct options *o)
         char raw[2000];
         if (!mime_header(msg, len, fields[i], raw, sizeof raw))
             continue;
-        struct mime_text value = {0};
+        struct text_buffer value = {0};
         mime_decode_header(raw, &value);
         char label[16];
         snprintf(label, sizeof label, "%s:", fields[i]);
         printf("%-9s", label);
         print_clean(value.data ? value.data : "", value.len);
         putchar('\n');
-        mime_text_free(&value);
+        text_buffer_free(&value);
     }
     char envelope[600];
     if (mime_header(msg, len, "Return-Path", envelope, sizeof envelope)) {
@@ -340,12 +340,12 @@ static int cmd_show(const struct options *o)
     }
     putchar('\n');
 
-    struct mime_text body = {0};
+    struct text_buffer body = {0};
     mime_body_text(msg, len, &body);
     print_clean(body.data ? body.data : "", body.len);
     if (body.len > 0 && body.data[body.len - 1] != '\n')
         putchar('\n');
-    mime_text_free(&body);
+    text_buffer_free(&body);
     free(msg);
 
     int rc = EXIT_OK;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host_port.h"
 #include "message.h"
 #include "smtp_client.h"
 
@@ -106,35 +107,6 @@ static int usage_error(const char *format, const char *arg)
     return EXIT_USAGE;
 }
 
-/* Split "host:port", "[v6]:port". Returns false if it is not that. */
-static bool split_server(const char *arg, struct options *o)
-{
-    const char *colon;
-    const char *host = arg;
-    size_t host_len;
-    if (arg[0] == '[') {
-        const char *close = strchr(arg, ']');
-        if (close == NULL || close[1] != ':')
-            return false;
-        host = arg + 1;
-        host_len = (size_t)(close - host);
-        colon = close + 1;
-    } else {
-        colon = strrchr(arg, ':');
-        if (colon == NULL)
-            return false;
-        host_len = (size_t)(colon - arg);
-    }
-    const char *port = colon + 1;
-    if (host_len == 0 || host_len >= sizeof o->host || port[0] == '\0' ||
-        strlen(port) >= sizeof o->port || strspn(port, "0123456789") != strlen(port))
-        return false;
-    memcpy(o->host, host, host_len);
-    o->host[host_len] = '\0';
-    strcpy(o->port, port);
-    return true;
-}
-
 /* Is this something we can put between < and > in MAIL/RCPT? We check only
  * what would break the command line; the server judges the rest. */
 static bool plausible_address(const char *a)
@@ -186,7 +158,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     while ((ch = getopt_long(argc, argv, "s:f:t:S:b:rpqh", longs, NULL)) != -1) {
         switch (ch) {
         case 's':
-            if (!split_server(optarg, o))
+            if (!host_port_split(optarg, o->host, sizeof o->host, o->port,
+                                 sizeof o->port))
                 return usage_error("--server wants HOST:PORT, e.g. 127.0.0.1:2525; "
                                    "got \"%s\"",
                                    optarg);

@@ -31,7 +31,7 @@
  * and set *next to where the following line starts. A line ends at CR LF,
  * at a bare LF or at a bare CR - all three become CR LF on the wire - or at
  * the end of the message. */
-static size_t next_line(const char *m, size_t len, size_t pos, size_t *next)
+size_t smtp_next_line(const char *m, size_t len, size_t pos, size_t *next)
 {
     size_t i = pos;
     while (i < len && m[i] != '\n' && m[i] != '\r')
@@ -46,7 +46,7 @@ static size_t next_line(const char *m, size_t len, size_t pos, size_t *next)
 }
 
 /* Copy n bytes to out at *at if they fit in cap; always advance *at. */
-static void put(char *out, size_t cap, size_t *at, const char *bytes, size_t n)
+void smtp_put(char *out, size_t cap, size_t *at, const char *bytes, size_t n)
 {
     if (out != NULL && *at + n <= cap)
         memcpy(out + *at, bytes, n);
@@ -59,16 +59,16 @@ size_t smtp_data_encode(const char *message, size_t len, char *out, size_t cap)
     size_t pos = 0;
     while (pos < len) {
         size_t next;
-        size_t text = next_line(message, len, pos, &next);
+        size_t text = smtp_next_line(message, len, pos, &next);
         if (text > 0 && message[pos] == '.')
-            put(out, cap, &at, ".", 1); /* §4.5.2: double the leading dot */
-        put(out, cap, &at, message + pos, text);
-        put(out, cap, &at, "\r\n", 2);
+            smtp_put(out, cap, &at, ".", 1); /* §4.5.2: double the leading dot */
+        smtp_put(out, cap, &at, message + pos, text);
+        smtp_put(out, cap, &at, "\r\n", 2);
         pos = next;
     }
     /* §4.1.1.4: the text ends with CR LF "." CR LF; the last line already
      * got its CR LF above, even if the input lacked one. */
-    put(out, cap, &at, ".\r\n", 3);
+    smtp_put(out, cap, &at, ".\r\n", 3);
     return at;
 }
 
@@ -78,7 +78,7 @@ unsigned long long smtp_data_size(const char *message, size_t len)
     size_t pos = 0;
     while (pos < len) {
         size_t next;
-        size += next_line(message, len, pos, &next) + 2;
+        size += smtp_next_line(message, len, pos, &next) + 2;
         pos = next;
     }
     return size;
@@ -91,7 +91,7 @@ size_t smtp_data_long_line(const char *message, size_t len)
     while (pos < len) {
         size_t next;
         number++;
-        if (next_line(message, len, pos, &next) > TEXT_LINE_MAX)
+        if (smtp_next_line(message, len, pos, &next) > TEXT_LINE_MAX)
             return number;
         pos = next;
     }
@@ -126,7 +126,7 @@ int smtp_send_message(struct smtp_client *c, const char *message, size_t len,
 
     while (pos < len) {
         size_t next;
-        size_t text = next_line(message, len, pos, &next);
+        size_t text = smtp_next_line(message, len, pos, &next);
         bool stuff = text > 0 && message[pos] == '.';
         size_t wire_len = (stuff ? 1 : 0) + text + 2;
 

@@ -52,4 +52,14 @@ int smtp_format_mail(struct smtp_client *c, const char *sender,
 int smtp_format_rcpt(struct smtp_client *c, const char *recipient, char *line,
                      size_t cap);
 
+/* The line that starts at pos in m: its length without its ending, with
+ * *next set to where the following line starts. CR LF, a bare LF and a bare
+ * CR all end a line (all three become CR LF on the wire, RFC 5321 §2.3.8).
+ * Used by DATA (smtp_data.c) and by message building (message.c). */
+size_t smtp_next_line(const char *m, size_t len, size_t pos, size_t *next);
+
+/* Copy n bytes to out at *at if they fit in cap; always advance *at, so a
+ * first pass with out == NULL measures the size. */
+void smtp_put(char *out, size_t cap, size_t *at, const char *bytes, size_t n);
+
 #endif

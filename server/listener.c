@@ -14,33 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Split "host:port" or "[v6]:port" into its two parts. */
-static int split_host_port(const char *spec, char *host, size_t host_cap,
-                           const char **port)
-{
-    const char *colon;
-    const char *start = spec;
-    size_t len;
-    if (spec[0] == '[') {
-        const char *close = strchr(spec, ']');
-        if (close == NULL || close[1] != ':')
-            return -1;
-        start = spec + 1;
-        len = (size_t)(close - start);
-        colon = close + 1;
-    } else {
-        colon = strrchr(spec, ':');
-        if (colon == NULL)
-            return -1;
-        len = (size_t)(colon - spec);
-    }
-    if (len == 0 || len >= host_cap || colon[1] == '\0')
-        return -1;
-    memcpy(host, start, len);
-    host[len] = '\0';
-    *port = colon + 1;
-    return 0;
-}
+#include "host_port.h"
 
 void listener_format_address(const void *sockaddr, unsigned len, char *out, size_t cap,
                              int with_port)
@@ -62,9 +36,8 @@ void listener_format_address(const void *sockaddr, unsigned len, char *out, size
 int listener_open(const char *spec, char *bound, size_t bound_cap, char *why,
                   size_t why_cap)
 {
-    char host[256];
-    const char *port;
-    if (split_host_port(spec, host, sizeof host, &port) < 0) {
+    char host[256], port[16];
+    if (!host_port_split(spec, host, sizeof host, port, sizeof port)) {
         snprintf(why, why_cap,
                  "--listen %s: expected HOST:PORT, like "
                  "127.0.0.1:2525 or [::1]:2525",

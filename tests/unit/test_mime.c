@@ -15,11 +15,11 @@
 /* Decode a whole message's text and compare. */
 static void check_body(const char *message, const char *expected)
 {
-    struct mime_text t = {0};
+    struct text_buffer t = {0};
     mime_body_text(message, strlen(message), &t);
     assert_false(t.failed);
     assert_string_equal(t.data, expected);
-    mime_text_free(&t);
+    text_buffer_free(&t);
 }
 
 static void header_fields_unfold(void **state)
@@ -38,30 +38,30 @@ static void header_fields_unfold(void **state)
 static void encoded_words(void **state)
 {
     (void)state;
-    struct mime_text t = {0};
+    struct text_buffer t = {0};
     /* B and Q encodings, two charsets; blanks between words vanish. */
     mime_decode_header("=?UTF-8?B?R3LDvMOfZQ==?= =?ISO-8859-1?Q?aus_K=F6ln?= ok", &t);
     assert_string_equal(t.data, "Gr\xc3\xbc\xc3\x9f"
                                 "eaus K\xc3\xb6ln ok");
-    mime_text_free(&t);
+    text_buffer_free(&t);
     /* Not an encoded word: left as it is. */
     mime_decode_header("price =?? 5", &t);
     assert_string_equal(t.data, "price =?? 5");
-    mime_text_free(&t);
+    text_buffer_free(&t);
 }
 
 static void quoted_printable_and_base64(void **state)
 {
     (void)state;
-    struct mime_text t = {0};
+    struct text_buffer t = {0};
     const char *qp = "Caf=C3=A9 soft=\nbreak =3D end  \nline2";
     mime_decode_qp(qp, strlen(qp), &t);
     assert_string_equal(t.data, "Caf\xc3\xa9 softbreak = end\nline2");
-    mime_text_free(&t);
+    text_buffer_free(&t);
     const char *b64 = "SGVsbG8s\r\nIEJvYiE=\r\n";
     mime_decode_base64(b64, strlen(b64), &t);
     assert_string_equal(t.data, "Hello, Bob!");
-    mime_text_free(&t);
+    text_buffer_free(&t);
 }
 
 static void charsets_become_utf8(void **state)
