@@ -8,6 +8,7 @@
  * Nothing here allocates memory, so nothing a peer sends can make us grow.
  */
 #include "wire.h"
+#include "wire_private.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 void wire_init(struct wire *w, int fd, int timeout_ms)
 {
     w->fd = fd;
+    w->ssl = NULL;
     w->timeout_ms = timeout_ms;
     w->in_start = 0;
     w->in_end = 0;
@@ -39,7 +41,7 @@ bool wire_line_ready(const struct wire *w, size_t cap)
 }
 
 /* Milliseconds on a clock that never jumps (unlike the time of day). */
-static long long now_ms(void)
+long long wire_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -48,7 +50,7 @@ static long long now_ms(void)
 
 /* Wait until fd is ready for `events` (POLLIN or POLLOUT), at most
  * timeout_ms milliseconds (-1: forever). */
-static enum wire_status wait_ready(const struct wire *w, short events, int timeout_ms)
+enum wire_status wire_wait(const struct wire *w, short events, int timeout_ms)
 {
     struct pollfd pfd = {.fd = w->fd, .events = events};
     int n = poll(&pfd, 1, timeout_ms);
@@ -70,8 +72,10 @@ static enum wire_status fill_buffer(struct wire *w, int timeout_ms)
         w->in_start = 0;
     }
     assert(w->in_end < sizeof w->in);
+    if (w->ssl != NULL)
+        return wire_tls_fill(w, timeout_ms); /* TLS decrypts: wire_tls.c */
 
-    enum wire_status status = wait_ready(w, POLLIN, timeout_ms);
+    enum wire_status status = wire_wait(w, POLLIN, timeout_ms);
     if (status != WIRE_OK)
         return status;
 
@@ -105,7 +109,7 @@ enum wire_status wire_read_line(struct wire *w, char *line, size_t cap, size_t *
      * peer that trickles one byte every few seconds (a "slowloris") would
      * hold its session - and one of the --max-sessions slots - forever,
      * although it never finishes a command (RFC 5321 §4.5.3.2.7). */
-    long long deadline = w->timeout_ms < 0 ? -1 : now_ms() + w->timeout_ms;
+    long long deadline = w->timeout_ms < 0 ? -1 : wire_now_ms() + w->timeout_ms;
 
     for (;;) {
         const unsigned char *p = w->in + w->in_start;
@@ -141,7 +145,7 @@ enum wire_status wire_read_line(struct wire *w, char *line, size_t cap, size_t *
 
         int wait_ms = -1;
         if (deadline >= 0) {
-            long long left = deadline - now_ms();
+            long long left = deadline - wire_now_ms();
             if (left <= 0)
                 return WIRE_TIMEOUT; /* the bytes so far stay buffered */
             wait_ms = (int)left;
@@ -154,10 +158,12 @@ enum wire_status wire_read_line(struct wire *w, char *line, size_t cap, size_t *
 
 enum wire_status wire_write(struct wire *w, const void *data, size_t len)
 {
+    if (w->ssl != NULL)
+        return wire_tls_write(w, data, len); /* TLS encrypts: wire_tls.c */
     const char *p = data;
     while (len > 0) {
         /* A signal must not cut a reply in half: on EINTR, just go on. */
-        enum wire_status status = wait_ready(w, POLLOUT, w->timeout_ms);
+        enum wire_status status = wire_wait(w, POLLOUT, w->timeout_ms);
         if (status == WIRE_INTERRUPTED)
             continue;
         if (status != WIRE_OK)

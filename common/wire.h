@@ -38,9 +38,12 @@ enum line_end {
     LINE_END_NONE, /* the line did not fit the caller's buffer: more follows */
 };
 
+struct ssl_st; /* OpenSSL's SSL, from <openssl/ssl.h> (see wire_tls.h) */
+
 /* One end of a connection. */
 struct wire {
     int fd;                             /* the connected socket */
+    struct ssl_st *ssl;                 /* after STARTTLS: TLS over fd; else NULL */
     int timeout_ms;                     /* longest wait for a whole line, or per
                                               write; -1 = forever */
     unsigned char in[WIRE_BUFFER_SIZE]; /* received, not yet handed out */

@@ -1,0 +1,20 @@
+/*
+ * wire_private.h - what wire.c and wire_tls.c share with each other and
+ * with nobody else.
+ */
+#ifndef MAILWALK_WIRE_PRIVATE_H
+#define MAILWALK_WIRE_PRIVATE_H
+
+#include "wire.h"
+
+/* Milliseconds on a clock that never jumps (CLOCK_MONOTONIC). */
+long long wire_now_ms(void);
+
+/* poll() the socket for events (POLLIN/POLLOUT), at most timeout_ms. */
+enum wire_status wire_wait(const struct wire *w, short events, int timeout_ms);
+
+/* The TLS versions of reading into the buffer and writing (wire_tls.c). */
+enum wire_status wire_tls_fill(struct wire *w, int timeout_ms);
+enum wire_status wire_tls_write(struct wire *w, const void *data, size_t len);
+
+#endif
