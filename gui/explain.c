@@ -50,7 +50,8 @@ char *mw_explain_group(GKeyFile *table, const MwLine *line)
         group = g_strdup_printf("tls:%s", line->tls_type ? line->tls_type : "");
         break;
     case MW_LINE_EVENT:
-        return NULL;
+        group = g_strdup_printf("event:%s", line->event ? line->event : "");
+        break;
     }
     if (!g_key_file_has_group(table, group)) {
         g_free(group);

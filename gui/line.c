@@ -21,6 +21,7 @@ void mw_line_free(MwLine *line)
         return;
     g_free(line->text);
     g_free(line->tls_type);
+    g_free(line->event);
     g_free(line);
 }
 

@@ -42,6 +42,7 @@ typedef struct {
     char enhanced[16];    /* for replies: "2.1.5", or "" */
     char *text;           /* what is shown (CR LF removed; TLS: a summary) */
     char *tls_type;       /* for TLS records: "handshake", "application data" */
+    char *event;          /* for events: "delivered", "read" (explanations.ini) */
 } MwLine;
 
 /* A new line; text is copied. */

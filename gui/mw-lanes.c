@@ -290,13 +290,25 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
               color);
     g_object_unref(head);
 
-    /* The label rides above the arrow, from the sender's side. */
+    /* The label rides above the arrow, from the sender's side. A short
+     * arrow (into the mailbox, say) would leave no room, and the rest of
+     * its row is empty: then the label ends at the arrow's right end and
+     * may use the row to its left. */
     double span = fabs(x1 - x0) - 24;
-    pango_layout_set_width(layout, (int)(MAX(span, 60) * PANGO_SCALE));
-    pango_layout_set_alignment(layout, dir > 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT);
     GdkRGBA text = color;
     text.alpha = (float)(0.35 + 0.65 * p);
-    double label_x = dir > 0 ? x0 + 12 : x1 + 12;
+    double label_x;
+    if (span >= 320) {
+        pango_layout_set_width(layout, (int)(span * PANGO_SCALE));
+        pango_layout_set_alignment(layout,
+                                   dir > 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT);
+        label_x = dir > 0 ? x0 + 12 : x1 + 12;
+    } else {
+        double right = MAX(x0, x1) - 12, room = right - GUTTER - 12;
+        pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
+        pango_layout_set_alignment(layout, PANGO_ALIGN_RIGHT);
+        label_x = right - room;
+    }
     draw_text(snapshot, layout, label_x, y + 4, text);
 
     /* Replies also say in words what their colour says ("2xx completion"),

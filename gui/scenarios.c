@@ -13,11 +13,12 @@ const char *const mw_one_hop_actors[] = {
     "Alice's user agent\n(mailwalk-send)",
     "Bob's server\n(mailwalk-server)",
     "Bob's mailbox\n(Maildir)",
+    "Bob's user agent\n(mailwalk-read)",
     NULL,
 };
 
 /* The wire hop gets most of the width: its lines carry the long labels. */
-const double mw_one_hop_gaps[] = {2.2, 1.0};
+const double mw_one_hop_gaps[] = {2.4, 1.0, 1.0};
 
 static const char *const no_args[] = {NULL};
 

@@ -26,6 +26,7 @@ SECTIONS = [
     ("enhanced-class", "Enhanced status codes: the class", "RFC 3463."),
     ("enhanced", "Enhanced status codes: subject and detail", "RFC 3463."),
     ("tls", "TLS records", "What an eavesdropper sees after STARTTLS."),
+    ("event", "What no wire shows", "Lines the visualizer adds from the programs' own reports."),
 ]
 
 
