@@ -28,6 +28,8 @@ static const GOptionEntry entries[] = {
      "Quit when the scenario has finished (exit 0 if it told its story)", NULL},
     {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, &options.screenshot,
      "When the scenario has finished, save the window as a PNG", "FILE"},
+    {"timing", 0, 0, G_OPTION_ARG_NONE, &options.timing,
+     "Print the time to the first frame and the frame rate (for benchmarks)", NULL},
     {"list-scenarios", 0, 0, G_OPTION_ARG_NONE, &list_scenarios,
      "List the scenarios and exit", NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Show the version and exit",
@@ -82,6 +84,7 @@ static void on_shutdown(GApplication *app, gpointer data)
 
 int main(int argc, char **argv)
 {
+    options.started_us = g_get_monotonic_time();
     /* NON_UNIQUE: a class may open several windows, each its own scenario. */
     GtkApplication *app =
         gtk_application_new("org.mailwalk.Mailwalk", G_APPLICATION_NON_UNIQUE);

@@ -45,6 +45,13 @@ struct _MwWindow {
     gboolean done_reported;  /* ...and the queue has drained since */
     gboolean run_ok;
     char *finish_message;
+    /* --timing: what the benchmark reads (frame clock times, in us) */
+    gint64 started_us;     /* when the window was made */
+    gint64 first_frame_us; /* when the first frame was painted, or 0 */
+    gint64 last_paint_us;  /* the previous paint */
+    guint frames_flying;   /* frames painted while an arrow flew */
+    gint64 flying_us;      /* time covered by those frames */
+    gint64 worst_frame_us; /* longest gap between two such frames */
 };
 
 G_DEFINE_FINAL_TYPE(MwWindow, mw_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -128,6 +135,32 @@ static gboolean finish_up(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* --timing: note every painted frame (the frame clock's after-paint). */
+static void on_after_paint(GdkFrameClock *clock, gpointer data)
+{
+    MwWindow *self = data;
+    gint64 now = gdk_frame_clock_get_frame_time(clock);
+    if (self->first_frame_us == 0) {
+        self->first_frame_us = g_get_monotonic_time();
+        g_print("mailwalk: first frame %.1f ms after start\n",
+                (self->first_frame_us - self->started_us) / 1000.0);
+    }
+    if (mw_lanes_is_flying(self->lanes) && self->last_paint_us != 0) {
+        gint64 gap = now - self->last_paint_us;
+        self->frames_flying++;
+        self->flying_us += gap;
+        self->worst_frame_us = MAX(self->worst_frame_us, gap);
+    }
+    self->last_paint_us = now;
+}
+
+static void on_realize(GtkWidget *widget, gpointer data)
+{
+    (void)data;
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(widget);
+    g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), widget);
+}
+
 /* The run has finished and every line has landed. */
 static void report_done(MwWindow *self)
 {
@@ -135,6 +168,12 @@ static void report_done(MwWindow *self)
     self->playing = FALSE;
     update_status(self);
     g_print("mailwalk: %s\n", self->finish_message);
+    if (self->options.timing && self->frames_flying > 0)
+        g_print("mailwalk: %u rows; %u frames while animating, %.1f frames/s on "
+                "average, slowest frame %.1f ms\n",
+                mw_lanes_get_count(self->lanes), self->frames_flying,
+                self->frames_flying * 1e6 / (double)self->flying_us,
+                self->worst_frame_us / 1000.0);
     /* Give the last frame a moment to be drawn before a screenshot. */
     if (self->options.screenshot != NULL || self->options.exit_when_done)
         g_timeout_add(400, finish_up, self);
@@ -505,6 +544,10 @@ static void mw_window_class_init(MwWindowClass *klass)
 MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
 {
     MwWindow *self = g_object_new(MW_TYPE_WINDOW, "application", app, NULL);
+    self->started_us = options->started_us;
+    self->options.timing = options->timing;
+    if (options->timing)
+        g_signal_connect(self, "realize", G_CALLBACK(on_realize), NULL);
     self->options.scenario = g_strdup(options->scenario);
     self->options.screenshot = g_strdup(options->screenshot);
     self->options.autoplay = options->autoplay;

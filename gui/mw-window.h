@@ -19,6 +19,8 @@ typedef struct {
     gboolean autoplay;       /* start playing at once (else: step mode) */
     double speed;            /* animation speed, 1.0 = normal */
     gboolean exit_when_done; /* quit when the scenario has finished */
+    gboolean timing;         /* print frame timings (for tests/bench) */
+    gint64 started_us;       /* g_get_monotonic_time() at the start of main() */
     char *screenshot;        /* write a PNG of the window when done */
 } MwWindowOptions;
 

@@ -397,7 +397,15 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
     g_ptr_array_add(argv, g_strdup(server));
     for (guint i = 0; run->scenario->client_args[i] != NULL; i++) {
         const char *arg = run->scenario->client_args[i];
-        if (strcmp(arg, "@BIG_FILE@") == 0) {
+        if (strcmp(arg, "@LONG_FILE@") == 0) {
+            /* A thousand numbered lines, for "A long letter". */
+            GString *text = g_string_new(NULL);
+            for (int n = 1; n <= 1000; n++)
+                g_string_append_printf(text, "Line %d of the long letter.\n", n);
+            g_file_set_contents(big_file, text->str, (gssize)text->len, NULL);
+            g_string_free(text, TRUE);
+            arg = big_file;
+        } else if (strcmp(arg, "@BIG_FILE@") == 0) {
             /* 100 KiB of text, for "Message too big". */
             GString *text = g_string_new(NULL);
             while (text->len < 100 * 1024)
@@ -409,9 +417,10 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
         g_ptr_array_add(argv, g_strdup(arg));
     }
     g_ptr_array_add(argv, NULL);
-    GSubprocessLauncher *launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    /* Its own transcript and messages go to a file in the run's folder. */
+    GSubprocessLauncher *launcher = new_launcher(G_SUBPROCESS_FLAGS_STDERR_MERGE);
     char *client_out = g_build_filename(run->dir, "mailwalk-send.txt", NULL);
-    g_subprocess_launcher_set_stderr_file_path(launcher, client_out);
+    g_subprocess_launcher_set_stdout_file_path(launcher, client_out);
     GSubprocess *client =
         g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
     g_object_unref(launcher);

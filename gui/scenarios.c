@@ -73,6 +73,12 @@ static const char *const relay_client[] = {"--helo",    "mallory.example",
                                            "--body",    "Click here.",
                                            NULL};
 
+static const char *const long_client[] = {
+    "--helo",          "alice.example",       "--pipelining",
+    "--from",          "alice@alice.example", "--to",
+    "bob@bob.example", "--subject",           "The whole story",
+    "--body-file",     "@LONG_FILE@",         NULL};
+
 static const MwScenario scenarios[] = {
     {"hello", "Hello SMTP",
      "Alice's user agent opens a TCP connection to Bob's server, says HELO (plain "
@@ -98,6 +104,11 @@ static const MwScenario scenarios[] = {
      "not serve. A server that did that for anyone would be an open relay, a "
      "spammer's tool; this one answers 550 5.7.1.",
      no_args, relay_client, MW_EXPECT_REFUSED},
+    {"long-letter", "A long letter",
+     "A letter of a thousand lines. After DATA's 354 every line is message text, "
+     "and the server says nothing until the final dot: one reply for the whole "
+     "letter. (Press + a few times.)",
+     no_args, long_client, MW_EXPECT_DELIVERED},
 };
 
 const MwScenario *mw_scenarios(guint *count)

@@ -63,6 +63,7 @@ struct _MwTap {
     GQueue held;               /* HeldUnit*, oldest first */
     GList *relays;             /* Relay*, open connections */
     guint next_id;
+    guint connect_timeout; /* seconds to wait for the server */
 };
 
 G_DEFINE_FINAL_TYPE(MwTap, mw_tap, G_TYPE_OBJECT)
@@ -221,6 +222,8 @@ static void on_read(GObject *source, GAsyncResult *result, gpointer user_data)
     Flow *flow = user_data;
     struct tap_unit unit;
     flow->reading = FALSE;
+    if (error != NULL)
+        g_debug("tap: connection %u: read error: %s", flow->relay->id, error->message);
     g_clear_error(&error); /* a reset connection ends the flow like a close */
 
     if (n <= 0) {
@@ -277,6 +280,9 @@ static void on_upstream_connected(GObject *source, GAsyncResult *result,
     }
     relay->server = server;
     set_no_delay(server);
+    /* The connect timeout stays on the socket for every later read; but a
+     * held line may keep the peer silent for as long as the user reads. */
+    g_socket_set_timeout(g_socket_connection_get_socket(server), 0);
     g_signal_emit(tap, signals[SIGNAL_CONNECTION_OPENED], 0, relay->id);
     flow_start_read(&relay->flows[MW_TAP_TO_SERVER]);
     flow_start_read(&relay->flows[MW_TAP_TO_CLIENT]);
@@ -308,7 +314,7 @@ static void on_accepted(GObject *source, GAsyncResult *result, gpointer user_dat
     tap->relays = g_list_prepend(tap->relays, relay);
 
     GSocketClient *connector = g_socket_client_new();
-    g_socket_client_set_timeout(connector, 10);
+    g_socket_client_set_timeout(connector, tap->connect_timeout);
     g_socket_client_connect_to_host_async(connector, tap->upstream_host,
                                           tap->upstream_port, tap->cancellable,
                                           on_upstream_connected, relay);
@@ -329,6 +335,11 @@ MwTap *mw_tap_new(const char *upstream_host, guint16 upstream_port)
     tap->upstream_host = g_strdup(upstream_host);
     tap->upstream_port = upstream_port;
     return tap;
+}
+
+void mw_tap_set_connect_timeout(MwTap *tap, guint seconds)
+{
+    tap->connect_timeout = seconds;
 }
 
 gboolean mw_tap_start(MwTap *tap, GError **error)
@@ -406,6 +417,7 @@ static void mw_tap_finalize(GObject *object)
 
 static void mw_tap_init(MwTap *tap)
 {
+    tap->connect_timeout = 10;
     tap->cancellable = g_cancellable_new();
     g_queue_init(&tap->held);
 }

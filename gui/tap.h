@@ -35,6 +35,9 @@ typedef enum {
 /* A tap that will relay to upstream_host:upstream_port. */
 MwTap *mw_tap_new(const char *upstream_host, guint16 upstream_port);
 
+/* How long to wait for the server to accept a connection (default 10 s). */
+void mw_tap_set_connect_timeout(MwTap *tap, guint seconds);
+
 /* Start listening on 127.0.0.1 with a port of the kernel's choosing. */
 gboolean mw_tap_start(MwTap *tap, GError **error);
 

@@ -91,5 +91,15 @@ void cmd_ehlo(struct session *s, const char *args)
     session_reply_more(s, 250, NULL, "ENHANCEDSTATUSCODES");
     /* RFC 6531: UTF-8 in addresses and headers, if MAIL says SMTPUTF8. */
     session_reply_more(s, 250, NULL, "SMTPUTF8");
+    /* RFC 3207 §4: TLS on request - but only while it is not on yet
+     * (§4.2: the server MUST NOT list STARTTLS after the handshake). */
+    if (!s->tls && session_tls_available(s))
+        session_reply_more(s, 250, NULL, "STARTTLS");
+    /* RFC 4954 §3: the mechanisms we accept. PLAIN and LOGIN carry the
+     * password itself, so we list AUTH only inside TLS: RFC 4954 §4 lets
+     * a server offer mechanisms only over TLS, and a client that never
+     * sees AUTH in plaintext is never tempted to send a password there. */
+    if (s->tls)
+        session_reply_more(s, 250, NULL, "AUTH PLAIN LOGIN");
     session_reply(s, 250, NULL, "HELP");
 }

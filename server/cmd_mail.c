@@ -61,6 +61,11 @@ static bool read_parameters(struct session *s, const char *p,
             }
         } else if (key_len == 8 && strncasecmp(p, "SMTPUTF8", 8) == 0 && !eq) {
             out->smtputf8 = true;
+        } else if (key_len == 4 && strncasecmp(p, "AUTH", 4) == 0 && eq && s->tls) {
+            /* RFC 4954 §5: AUTH=<mailbox> names who first submitted the
+             * message, for relays that trust each other. A server that
+             * offers AUTH must accept it. SIMPLIFICATION: we do not
+             * keep it; a real MTA passes it on when it relays. */
         } else {
             /* RFC 5321 §4.1.1.11: 555 for a parameter we do not know. */
             session_reply(s, 555, "5.5.4", "Unsupported parameter: %.*s",
@@ -75,9 +80,26 @@ static bool read_parameters(struct session *s, const char *p,
 /* MAIL FROM:<reverse-path> [parameters] (RFC 5321 §4.1.1.2).
  * Allowed after HELO/EHLO with no transaction open (table: IN_GREETED).
  * Replies: 250 2.1.0; 501 (syntax); 555 (parameter); 552 5.3.4 (SIZE over
- * our limit, RFC 1870 §6.1); 550 5.6.7 (UTF-8 without SMTPUTF8). */
+ * our limit, RFC 1870 §6.1); 550 5.6.7 (UTF-8 without SMTPUTF8); 530
+ * 5.7.0 (--require-tls and no STARTTLS yet, RFC 3207 §4; or a submission
+ * listener and no AUTH yet, RFC 6409 §4.3 / RFC 4954 §6). */
 void cmd_mail(struct session *s, const char *args)
 {
+    if (s->config->require_tls && !s->tls) {
+        /* RFC 3207 §4: the reply a server gives when it insists on TLS.
+         * The same section says a publicly-referenced server MUST NOT
+         * insist for mail to its own users (senders without TLS would be
+         * locked out), so this is opt-in, for classrooms and private
+         * submission ports. */
+        session_reply(s, 530, "5.7.0", "Must issue a STARTTLS command first");
+        return;
+    }
+    if (session_is_submission(s) && s->auth_user[0] == '\0') {
+        /* RFC 6409 §4.3: a submission server must know who hands in mail;
+         * RFC 4954 §6: 530 5.7.0 "Authentication required". */
+        session_reply(s, 530, "5.7.0", "Authentication required");
+        return;
+    }
     if (strncasecmp(args, "FROM:", 5) != 0) {
         session_reply(s, 501, "5.5.4", "Syntax: MAIL FROM:<address>");
         return;

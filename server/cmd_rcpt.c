@@ -6,7 +6,9 @@
  * a server decides whose mail it takes: mail for our own domains we
  * deliver; mail for anyone else we refuse, because a server that relays
  * for strangers (an "open relay") becomes a spammer's tool (RFC 5321 §3.6.2,
- * §7.1).
+ * §7.1). On a submission listener (RFC 6409) the client has logged in with
+ * AUTH before MAIL, so we know who it is, and our own users may send to
+ * any domain: that is what the submission port is for.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -41,7 +43,8 @@ static void accept_recipient(struct session *s, const char *address,
 /* RCPT TO:<forward-path> (RFC 5321 §4.1.1.3). Allowed after MAIL.
  * Replies: 250 2.1.5; 501 (syntax); 550 5.1.1 (no such mailbox); 550 5.7.1
  * (not our domain: no relaying); 553 (name not allowed); 452 4.5.3 (too
- * many recipients, §4.5.3.1.10); 555 (parameters). */
+ * many recipients, §4.5.3.1.10); 555 (parameters); 451 4.3.0 (a foreign
+ * domain from a logged-in user: no outgoing queue yet). */
 void cmd_rcpt(struct session *s, const char *args)
 {
     if (strncasecmp(args, "TO:", 3) != 0) {
@@ -78,7 +81,21 @@ void cmd_rcpt(struct session *s, const char *args)
         session_reply(s, 553, "5.6.7", "Non-ASCII address needs MAIL ... SMTPUTF8");
         return;
     }
+    if (!config_is_local_domain(s->config, to.domain) && session_is_submission(s) &&
+        s->auth_user[0] != '\0') {
+        /* SIMPLIFICATION: a logged-in user may send anywhere, and a real
+         * MSA would now queue the message for relaying. This server has
+         * no outgoing queue yet, so it says "not now" (4xx, the client
+         * keeps the message) instead of pretending. */
+        session_reply(s, 451, "4.3.0",
+                      "Cannot relay to %s yet: this server has no outgoing "
+                      "queue (only mail for its own domains is delivered)",
+                      to.domain);
+        return;
+    }
     if (!config_is_local_domain(s->config, to.domain)) {
+        /* RFC 5321 §3.6.2: refusing to relay is 550 (some servers say
+         * 554); 5.7.1 is "delivery not authorized" (RFC 3463 §3.8). */
         session_reply(s, 550, "5.7.1",
                       "Relaying denied: %s is not a domain "
                       "this server accepts mail for",

@@ -3,7 +3,8 @@
  *
  * This is the server's whole vocabulary (RFC 5321 §4.5.1 lists the
  * commands every server must implement: EHLO, HELO, MAIL, RCPT, DATA,
- * RSET, NOOP, QUIT, VRFY). Read the table first: it is the map of
+ * RSET, NOOP, QUIT, VRFY), plus two security extensions: STARTTLS (RFC
+ * 3207) and AUTH (RFC 4954). Read the table first: it is the map of
  * everything the handlers do.
  */
 #include "commands.h"
@@ -39,6 +40,18 @@ static const struct command commands[] = {
      "EXPN <list>: expand a mailing list - switched off here "
      "(RFC 5321 section 4.1.1.7, section 7.3)",
      NULL},
+    /* STARTTLS only after the hello and outside a transaction: the client
+     * learns from EHLO that we offer it (RFC 3207 §4), and TLS resets
+     * the session anyway (§4.2), so a half-built message would be lost. */
+    {"STARTTLS", cmd_starttls, IN_GREETED, PHASE_SETUP,
+     "STARTTLS: seal the connection with TLS, then EHLO again (RFC 3207 section 4)",
+     "STARTTLS is not allowed inside a mail transaction: send RSET first"},
+    /* RFC 4954 §4: "The AUTH command is not permitted during a mail
+     * transaction", and it comes after EHLO (the client read AUTH there). */
+    {"AUTH", cmd_auth, IN_GREETED, PHASE_SETUP,
+     "AUTH PLAIN|LOGIN [initial-response]: log in, over TLS only "
+     "(RFC 4954 section 4)",
+     "AUTH is not allowed inside a mail transaction"},
     {"HELP", cmd_help, IN_ANY_STATE, PHASE_SETUP,
      "HELP [command]: this text (RFC 5321 section 4.1.1.8)", NULL},
     {"NOOP", cmd_noop, IN_ANY_STATE, PHASE_TRANSFER,

@@ -62,5 +62,12 @@ command_handler cmd_vrfy;
 command_handler cmd_expn;
 command_handler cmd_help;
 command_handler cmd_quit;
+command_handler cmd_starttls; /* cmd_starttls.c */
+command_handler cmd_auth;     /* cmd_auth.c */
+
+/* The client's answer to a 334 challenge of an open AUTH exchange
+ * (cmd_auth.c). session_handle_line() calls it instead of the dispatcher
+ * while s->auth_step is not AUTH_IDLE. */
+void auth_continue(struct session *s, const char *line, size_t len);
 
 #endif

@@ -38,17 +38,45 @@ static const char usage_text[] =
     "  --max-sessions N       clients served at once; more get 421 (default 20)\n"
     "  --timeout SECONDS      idle time before a client gets 421 (default 300)\n"
     "  --log FILE             append one JSON event per line to FILE\n"
+    "\n"
+    "Security (STARTTLS, AUTH, submission):\n"
+    "  --submission HOST:PORT a submission listener, the port-587 role\n"
+    "                         (RFC 6409): MAIL needs AUTH first (may repeat)\n"
+    "  --smtps HOST:PORT      an implicit-TLS listener, the port-465 role\n"
+    "                         (RFC 8314): TLS at once, then submission rules\n"
+    "                         (may repeat)\n"
+    "  --tls-cert FILE        our certificate (PEM, chain allowed)\n"
+    "  --tls-key FILE         its private key (PEM)\n"
+    "                         without both, a self-signed certificate for\n"
+    "                         --hostname is made once in the --state-dir\n"
+    "  --state-dir DIR        where that certificate lives\n"
+    "                         (default <maildir>/.state)\n"
+    "  --users FILE           who may log in with AUTH: one 'name:HASH' per\n"
+    "                         line, '#' starts a comment; HASH comes from\n"
+    "                         --hash-password (without --users, AUTH always\n"
+    "                         fails)\n"
+    "  --require-tls          MAIL only after STARTTLS, on every listener\n"
+    "  --hash-password        read a password from standard input (not\n"
+    "                         echoed on a terminal), print its hash for the\n"
+    "                         users file, and exit\n"
     "  --help                 show this help and exit\n"
     "  --version              show the version and exit\n"
     "\n"
     "On start it prints 'mailwalk-server: listening on HOST:PORT' for each\n"
-    "listener. SIGTERM or Ctrl-C stops it: open sessions get 421, and every\n"
+    "listener (with '(submission)' or '(smtps)' after the port for those)\n"
+    "and the SHA-256 fingerprint of the TLS certificate. SIGTERM or Ctrl-C stops it: "
+    "open sessions get 421, and every\n"
     "message already answered 250 is on disk.\n"
     "\n"
     "Example:\n"
     "  mailwalk-server --listen 127.0.0.1:2525 --domain bob.example \\\n"
     "                  --maildir /tmp/mail\n"
-    "  swaks --server 127.0.0.1:2525 --to bob@bob.example\n";
+    "  swaks --server 127.0.0.1:2525 --to bob@bob.example\n"
+    "\n"
+    "A users file:\n"
+    "  printf 'alice:' > users; mailwalk-server --hash-password >> users\n"
+    "  mailwalk-server --submission 127.0.0.1:5870 --users users ...\n"
+    "  swaks --server 127.0.0.1:5870 --tls --auth PLAIN --auth-user alice ...\n";
 
 /* Option codes for getopt_long: values above any char. */
 enum {
@@ -62,6 +90,14 @@ enum {
     OPT_MAX_SESSIONS,
     OPT_TIMEOUT,
     OPT_LOG,
+    OPT_SUBMISSION,
+    OPT_SMTPS,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_STATE_DIR,
+    OPT_USERS,
+    OPT_REQUIRE_TLS,
+    OPT_HASH_PASSWORD,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -77,6 +113,14 @@ static const struct option long_options[] = {
     {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"log", required_argument, NULL, OPT_LOG},
+    {"submission", required_argument, NULL, OPT_SUBMISSION},
+    {"smtps", required_argument, NULL, OPT_SMTPS},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"users", required_argument, NULL, OPT_USERS},
+    {"require-tls", no_argument, NULL, OPT_REQUIRE_TLS},
+    {"hash-password", no_argument, NULL, OPT_HASH_PASSWORD},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -122,6 +166,23 @@ static bool parse_mailboxes(struct server_config *config, char *list)
     return true;
 }
 
+/* Add a listener of the given role, or say there are too many. All
+ * three options share one list, so the workers watch one set of sockets. */
+static bool add_listener(struct server_config *config, const char *option,
+                         enum listener_role role, const char *address)
+{
+    if (config->listen_count == CONFIG_MAX_LISTEN) {
+        fprintf(stderr,
+                "mailwalk-server: %s: at most %d listeners in all "
+                "(--listen, --submission, --smtps)\n",
+                option, CONFIG_MAX_LISTEN);
+        return false;
+    }
+    config->roles[config->listen_count] = role;
+    config->listen[config->listen_count++] = address;
+    return true;
+}
+
 /* Add value to a repeatable option's list, or say there are too many. */
 static bool add_to_list(const char *option, const char **list, size_t *count,
                         size_t max, const char *value)
@@ -152,8 +213,29 @@ static bool apply_option(struct server_config *config, int code, char *arg)
     unsigned long long n;
     switch (code) {
     case OPT_LISTEN:
-        return add_to_list("--listen", config->listen, &config->listen_count,
-                           CONFIG_MAX_LISTEN, arg);
+        return add_listener(config, "--listen", ROLE_PLAIN, arg);
+    case OPT_SUBMISSION:
+        return add_listener(config, "--submission", ROLE_SUBMISSION, arg);
+    case OPT_SMTPS:
+        return add_listener(config, "--smtps", ROLE_SMTPS, arg);
+    case OPT_TLS_CERT:
+        config->tls_cert = arg;
+        return true;
+    case OPT_TLS_KEY:
+        config->tls_key = arg;
+        return true;
+    case OPT_STATE_DIR:
+        config->state_dir = arg;
+        return true;
+    case OPT_USERS:
+        config->users_path = arg;
+        return true;
+    case OPT_REQUIRE_TLS:
+        config->require_tls = true;
+        return true;
+    case OPT_HASH_PASSWORD:
+        config->hash_password = true;
+        return true;
     case OPT_HOSTNAME:
         config->hostname = arg;
         return true;
@@ -224,11 +306,29 @@ enum config_result config_parse(int argc, char **argv, struct server_config *con
                 argv[optind]);
         return CONFIG_ERROR;
     }
+    if ((config->tls_cert == NULL) != (config->tls_key == NULL)) {
+        fprintf(stderr, "mailwalk-server: --tls-cert and --tls-key go together: "
+                        "give both, or neither for a self-signed certificate\n");
+        return CONFIG_ERROR;
+    }
     if (config->listen_count == 0)
-        config->listen[config->listen_count++] = "127.0.0.1:2525";
+        add_listener(config, "--listen", ROLE_PLAIN, "127.0.0.1:2525");
     if (config->domain_count == 0)
         config->domains[config->domain_count++] = config->hostname;
     return CONFIG_RUN;
+}
+
+const char *config_role_name(enum listener_role role)
+{
+    switch (role) {
+    case ROLE_PLAIN:
+        return "plain";
+    case ROLE_SUBMISSION:
+        return "submission";
+    case ROLE_SMTPS:
+        return "smtps";
+    }
+    return "?";
 }
 
 bool config_is_local_domain(const struct server_config *config, const char *domain)

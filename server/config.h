@@ -11,12 +11,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CONFIG_MAX_LISTEN    8  /* --listen may repeat this often */
+#define CONFIG_MAX_LISTEN    8  /* --listen, --submission and --smtps together */
 #define CONFIG_MAX_DOMAINS   16 /* --domain may repeat this often */
 #define CONFIG_MAX_MAILBOXES 64 /* names in --mailboxes */
 
+/*
+ * What a listening port is for. The same SMTP runs on all of them; the
+ * role changes the rules (RFC 6409 §1, RFC 8314 §3):
+ *   plain       the port-25 role: anyone may deliver mail for our domains;
+ *   submission  the port-587 role: our own users hand in mail after AUTH;
+ *   smtps       the port-465 role: submission, but TLS starts at once.
+ */
+enum listener_role {
+    ROLE_PLAIN,
+    ROLE_SUBMISSION,
+    ROLE_SMTPS,
+};
+
+struct ssl_ctx_st; /* OpenSSL's SSL_CTX, from <openssl/ssl.h> */
+
 struct server_config {
-    const char *listen[CONFIG_MAX_LISTEN]; /* HOST:PORT to accept on */
+    const char *listen[CONFIG_MAX_LISTEN];       /* HOST:PORT to accept on */
+    enum listener_role roles[CONFIG_MAX_LISTEN]; /* what each listen[i] is for */
     size_t listen_count;
     const char *hostname;                    /* our name in 220/250/Received */
     const char *domains[CONFIG_MAX_DOMAINS]; /* mail for these is ours */
@@ -29,6 +45,15 @@ struct server_config {
     size_t max_sessions;         /* connections served at once */
     int timeout_seconds;         /* idle time before 421 */
     const char *log_path;        /* event log, or NULL */
+    const char *tls_cert;        /* --tls-cert, or NULL: make one */
+    const char *tls_key;         /* --tls-key, or NULL: make one */
+    const char *state_dir;       /* --state-dir (default <maildir>/.state) */
+    const char *users_path;      /* --users: who may AUTH, or NULL: nobody */
+    bool require_tls;            /* --require-tls: MAIL only after STARTTLS */
+    bool hash_password;          /* --hash-password: print a hash and exit */
+    /* Set by main.c after the options, before the workers start: the
+     * OpenSSL context with our certificate, or NULL when TLS is off. */
+    struct ssl_ctx_st *tls_context;
 };
 
 /* What config_parse() decided. */
@@ -40,6 +65,9 @@ enum config_result {
 
 /* Fill *config from the command line, with defaults for what is missing. */
 enum config_result config_parse(int argc, char **argv, struct server_config *config);
+
+/* The role's name ("plain", "submission", "smtps"), for logs. */
+const char *config_role_name(enum listener_role role);
 
 /* Is `domain` one of ours (case-insensitively, RFC 5321 §2.4)? */
 bool config_is_local_domain(const struct server_config *config, const char *domain);

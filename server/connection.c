@@ -6,16 +6,24 @@
  * collect the replies, and send them together once no whole line is left
  * to read (§3: the server must answer in order, and should send replies in
  * groups rather than one packet each).
+ *
+ * The two things the protocol core cannot do itself happen here too: the
+ * TLS handshake after STARTTLS (the session sets s->tls_pending; we send
+ * its 220 and then hand the socket to OpenSSL), and the pause before
+ * answering a failed login (s->delay_seconds).
  */
 #include "connection.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "session.h"
 #include "wire.h"
+#include "wire_tls.h"
 
 /* Set by the SIGTERM handler; read by the loop. */
 static volatile sig_atomic_t stop_requested;
@@ -42,35 +50,94 @@ static enum wire_status flush_replies(struct wire *w, struct session *s)
     return status;
 }
 
+/* Run the server side of the TLS handshake and log what came of it:
+ * the version and cipher (the "tls" event), or why it failed. Returns
+ * true when the connection is now inside TLS. */
+static bool start_tls(struct wire *w, const struct server_config *config,
+                      const struct event_log *log, const char *session_id,
+                      char *description, size_t cap)
+{
+    size_t discarded = 0;
+    char why[512], count[32];
+    enum wire_status status =
+        wire_start_tls_server(w, config->tls_context, &discarded, why, sizeof why);
+    snprintf(count, sizeof count, "%zu", discarded);
+    if (status != WIRE_OK) {
+        event_log_write(log, session_id, "tls", "result", "failed", "why", why,
+                        "discarded_bytes", count, NULL);
+        return false;
+    }
+    wire_tls_describe(w, description, cap);
+    /* discarded_bytes > 0 means the client (or someone in the middle)
+     * sent plaintext behind STARTTLS: CVE-2011-0411, thrown away. */
+    event_log_write(log, session_id, "tls", "result", "ok", "protocol", description,
+                    "discarded_bytes", count, NULL);
+    return true;
+}
+
+/* Wait `seconds` before answering (a failed login). A signal (SIGTERM)
+ * cuts the wait short: the loop then says 421. */
+static void pause_before_answer(unsigned seconds)
+{
+    if (!stop_requested)
+        poll(NULL, 0, (int)seconds * 1000);
+}
+
 void connection_serve(int fd, const struct server_config *config,
                       const struct event_log *log, const char *session_id,
-                      const char *peer)
+                      const char *peer, enum listener_role role)
 {
     static struct wire w; /* static: 16 KiB is better off the stack */
     static struct session s;
-    char line[SMTP_MAX_TEXT_LINE + 2];
+    /* The longest piece the session asks for: an AUTH answer (RFC 4954
+     * §4), longer than any command or text line. */
+    static char line[SESSION_AUTH_LINE + 2];
     const char *reason = NULL; /* why the connection ended, for the log */
+    char tls[128];
 
     client_fd = fd;
     wire_init(&w, fd, config->timeout_seconds * 1000);
-    event_log_write(log, session_id, "connect", "peer", peer, NULL);
-    if (session_init(&s, config, log, session_id, peer) < 0) {
+    event_log_write(log, session_id, "connect", "peer", peer, "role",
+                    config_role_name(role), NULL);
+    if (session_init(&s, config, log, session_id, peer, role) < 0) {
         const char busy[] = "421 4.3.0 Out of memory, try again later\r\n";
         wire_write(&w, busy, sizeof busy - 1);
         close(fd);
         return;
     }
+    /* RFC 8314 §3.3: on the implicit-TLS port the handshake comes first;
+     * the 220 greeting is already the first sealed line. */
+    if (role == ROLE_SMTPS) {
+        if (config->tls_context == NULL ||
+            !start_tls(&w, config, log, session_id, tls, sizeof tls)) {
+            event_log_write(log, session_id, "disconnect", "reason",
+                            "TLS handshake failed", NULL);
+            goto done;
+        }
+        session_tls_implicit(&s, tls);
+    }
     session_greet(&s);
 
     while (!session_wants_close(&s)) {
         size_t cap = session_line_limit(&s);
-        /* Send what we have before we would wait for the client. */
-        if (s.out_len > 0 &&
-            (!wire_line_ready(&w, cap) || s.out_len >= SESSION_FLUSH_AT)) {
+        /* Send what we have before we would wait for the client - and
+         * always before a TLS handshake, whose 220 must go out first. */
+        if (s.out_len > 0 && (s.tls_pending || !wire_line_ready(&w, cap) ||
+                              s.out_len >= SESSION_FLUSH_AT)) {
             if (flush_replies(&w, &s) != WIRE_OK) {
                 reason = "could not send to the client";
                 break;
             }
+        }
+        if (s.tls_pending) {
+            /* RFC 3207 §4.2: after 220 the handshake; wire_start_tls_server
+             * discards what the client sent behind STARTTLS. */
+            if (!start_tls(&w, config, log, session_id, tls, sizeof tls)) {
+                reason = "TLS handshake failed";
+                break;
+            }
+            session_tls_started(&s, tls);
+            continue;
         }
         if (stop_requested) {
             session_shutting_down(&s);
@@ -83,6 +150,10 @@ void connection_serve(int fd, const struct server_config *config,
         enum wire_status status = wire_read_line(&w, line, cap, &len, &end);
         if (status == WIRE_OK) {
             session_handle_line(&s, line, len, end);
+            if (s.delay_seconds > 0) {
+                pause_before_answer(s.delay_seconds);
+                s.delay_seconds = 0;
+            }
         } else if (status == WIRE_TIMEOUT) {
             session_timed_out(&s);
             reason = "timeout";
@@ -99,12 +170,15 @@ void connection_serve(int fd, const struct server_config *config,
             break;
         }
     }
-    if (s.out_len > 0)
+    if (s.out_len > 0 && !s.tls_pending)
         flush_replies(&w, &s);
     if (reason == NULL)
         reason = session_wants_close(&s) ? "quit" : "client closed the connection";
     event_log_write(log, session_id, "disconnect", "reason", reason, NULL);
+done:
     client_fd = -1;
+    if (w.ssl != NULL)
+        wire_tls_end(&w); /* close_notify, and free OpenSSL's state */
     session_free(&s);
     close(fd);
 }

@@ -9,10 +9,11 @@
 #include "event_log.h"
 
 /* Serve the client on fd until it quits, times out or the server stops.
- * Runs in the child process that main.c forked for this connection. */
+ * Runs in a worker process (workers.c). `role` is the kind of listener
+ * the client came through: on ROLE_SMTPS the TLS handshake comes first. */
 void connection_serve(int fd, const struct server_config *config,
                       const struct event_log *log, const char *session_id,
-                      const char *peer);
+                      const char *peer, enum listener_role role);
 
 /* Ask the connection (from a signal handler) to say 421 and close. */
 void connection_request_stop(void);

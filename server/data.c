@@ -32,9 +32,19 @@ static void write_trace_headers(struct session *s, FILE *file)
     /* RFC 5322 §3.3 date-time; the C locale gives English day names. */
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &local);
 
-    const char *protocol = s->envelope.smtputf8 ? "UTF8SMTP" /* RFC 6531 §3.7.3 */
-                           : s->esmtp           ? "ESMTP"
-                                                : "SMTP";
+    /* The "with" clause names the protocol (RFC 5321 §4.4), and RFC 3848
+     * adds letters for security: S when TLS was on, A when the client had
+     * logged in with AUTH ("ESMTPSA"); RFC 6531 §3.7.3 does the same for
+     * UTF8SMTP. HELO sessions are plain "SMTP" (neither is possible). */
+    char protocol[16];
+    const char *tls = s->tls ? "S" : "";
+    const char *auth = s->auth_user[0] != '\0' ? "A" : "";
+    if (s->envelope.smtputf8)
+        snprintf(protocol, sizeof protocol, "UTF8SMTP%s%s", tls, auth);
+    else if (s->esmtp)
+        snprintf(protocol, sizeof protocol, "ESMTP%s%s", tls, auth);
+    else
+        snprintf(protocol, sizeof protocol, "SMTP");
     fprintf(file, "Return-Path: <%s>\n", s->envelope.reverse_path);
     fprintf(
         file, "Received: from %s ([%s])\n\tby %s (mailwalk-server) with %s id %s.%u",

@@ -10,20 +10,29 @@
  *   - when a worker dies, the parent starts a new one;
  *   - on SIGTERM (or Ctrl-C) it asks every worker to finish: open sessions
  *     get 421, and every message already answered 250 is on disk.
+ *
+ * Before the workers start, the parent also loads (or makes) the TLS
+ * certificate once, so every worker inherits the same ready OpenSSL
+ * context through fork() instead of reading the key again per client.
  */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "event_log.h"
 #include "listener.h"
 #include "maildir.h"
+#include "tls.h"
+#include "users.h"
 #include "workers.h"
 
 /* How long the parent waits for sessions to finish after SIGTERM. */
@@ -74,6 +83,86 @@ static void refuse_busy(int listener, const struct server_config *config,
                     "too many sessions", NULL);
 }
 
+/* The TLS certificate: the one given, or our own self-signed one in the
+ * state directory (made on the first start, reused after). Prints its
+ * fingerprint so that a student can compare it with what a client sees. */
+static int setup_tls(struct server_config *config, const struct event_log *log)
+{
+    char why[4608], state_dir[4096], cert[4200], key[4200];
+    const char *cert_path = config->tls_cert, *key_path = config->tls_key;
+    if (cert_path == NULL) {
+        /* A dot-folder can never be a mailbox (maildir_name_is_safe), so
+         * the default state directory cannot clash with anyone's mail. */
+        if (config->state_dir != NULL)
+            snprintf(state_dir, sizeof state_dir, "%s", config->state_dir);
+        else
+            snprintf(state_dir, sizeof state_dir, "%s/.state", config->maildir);
+        if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+            fprintf(stderr, "mailwalk-server: cannot make --state-dir %s: %s\n",
+                    state_dir, strerror(errno));
+            return -1;
+        }
+        snprintf(cert, sizeof cert, "%s/tls-cert.pem", state_dir);
+        snprintf(key, sizeof key, "%s/tls-key.pem", state_dir);
+        cert_path = cert;
+        key_path = key;
+        if (tls_ensure_self_signed(cert, key, config->hostname, why, sizeof why) < 0) {
+            fprintf(stderr, "mailwalk-server: cannot make a TLS certificate: %s\n",
+                    why);
+            return -1;
+        }
+    }
+    config->tls_context = tls_server_context(cert_path, key_path, why, sizeof why);
+    if (config->tls_context == NULL) {
+        fprintf(stderr, "mailwalk-server: cannot use the TLS certificate: %s\n", why);
+        return -1;
+    }
+    char fingerprint[128];
+    if (tls_fingerprint(cert_path, fingerprint, sizeof fingerprint) < 0)
+        snprintf(fingerprint, sizeof fingerprint, "unknown");
+    printf("mailwalk-server: TLS certificate for %s, SHA-256 %s (%s)\n",
+           config->hostname, fingerprint, cert_path);
+    event_log_write(log, "server", "tls_certificate", "path", cert_path, "sha256",
+                    fingerprint, NULL);
+    return 0;
+}
+
+/* --hash-password: read one password line from standard input and print
+ * the string that follows "name:" in the users file. On a terminal the
+ * typing is not echoed (termios), as passwd(1) does. Returns the exit code. */
+static int hash_password_command(void)
+{
+    struct termios saved, quiet;
+    bool terminal = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (terminal) {
+        fputs("Password (not shown): ", stderr);
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char password[1024];
+    bool got = fgets(password, sizeof password, stdin) != NULL;
+    if (terminal) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        fputc('\n', stderr);
+    }
+    password[got ? strcspn(password, "\r\n") : 0] = '\0';
+    if (password[0] == '\0') {
+        fprintf(stderr, "mailwalk-server: --hash-password: no password given\n");
+        return 2;
+    }
+    char hash[512], why[256];
+    int rc = users_hash_password(password, hash, sizeof hash, why, sizeof why);
+    /* Do not leave the password lying in memory longer than needed. */
+    OPENSSL_cleanse(password, sizeof password);
+    if (rc < 0) {
+        fprintf(stderr, "mailwalk-server: --hash-password: %s\n", why);
+        return 1;
+    }
+    printf("%s\n", hash);
+    return 0;
+}
+
 /* Open every --listen address and say where we are. */
 static int open_listeners(const struct server_config *config, int *listeners,
                           const struct event_log *log)
@@ -86,8 +175,15 @@ static int open_listeners(const struct server_config *config, int *listeners,
             fprintf(stderr, "mailwalk-server: %s\n", why);
             return -1;
         }
-        printf("mailwalk-server: listening on %s\n", bound);
-        event_log_write(log, "server", "listening", "address", bound, NULL);
+        /* Plain listeners keep the old line (tools read it); the others
+         * say their role after the address. */
+        if (config->roles[i] == ROLE_PLAIN)
+            printf("mailwalk-server: listening on %s\n", bound);
+        else
+            printf("mailwalk-server: listening on %s (%s)\n", bound,
+                   config_role_name(config->roles[i]));
+        event_log_write(log, "server", "listening", "address", bound, "role",
+                        config_role_name(config->roles[i]), NULL);
     }
     printf("mailwalk-server: delivering mail for %s", config->domains[0]);
     for (size_t i = 1; i < config->domain_count; i++)
@@ -150,6 +246,8 @@ int main(int argc, char **argv)
     case CONFIG_RUN:
         break;
     }
+    if (config.hash_password)
+        return hash_password_command();
 
     struct event_log log;
     event_log_init(&log);
@@ -173,6 +271,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (setup_tls(&config, &log) < 0)
+        return 1;
+
     int listeners[CONFIG_MAX_LISTEN];
     if (open_listeners(&config, listeners, &log) < 0)
         return 1;
@@ -192,6 +293,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     workers_stop(&pool, SHUTDOWN_GRACE_SECONDS);
     event_log_write(&log, "server", "stopped", NULL);
+    SSL_CTX_free(config.tls_context);
     event_log_close(&log);
     return 0;
 }

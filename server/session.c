@@ -3,8 +3,10 @@
  *
  * session_handle_line() is called for every line the client sends. Before
  * DATA the line is a command and goes to the dispatcher; after 354 it is
- * message text and goes to the DATA reader (data.c). Replies are appended
- * to s->out by session_reply(); connection.c sends them.
+ * message text and goes to the DATA reader (data.c); while an AUTH
+ * exchange is open it is the client's answer to our 334 (cmd_auth.c).
+ * Replies are appended to s->out by session_reply(); connection.c sends
+ * them.
  */
 #include "session.h"
 
@@ -13,15 +15,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 #include "data.h"
 
 int session_init(struct session *s, const struct server_config *config,
-                 const struct event_log *log, const char *id, const char *peer)
+                 const struct event_log *log, const char *id, const char *peer,
+                 enum listener_role role)
 {
     memset(s, 0, sizeof *s);
     s->config = config;
+    s->role = role;
     s->log = log;
     snprintf(s->id, sizeof s->id, "%s", id);
     snprintf(s->peer, sizeof s->peer, "%s", peer);
@@ -132,17 +137,31 @@ size_t session_line_limit(const struct session *s)
      * lines are not refused, they just arrive in pieces (see data.c). */
     if (s->state == STATE_DATA)
         return SMTP_MAX_TEXT_LINE - 2 + 1 + 1;
+    /* RFC 4954 §4: the base64 answers in an AUTH exchange may be much
+     * longer than a command; 12288 octets is the size the RFC names. */
+    if (s->auth_step != AUTH_IDLE)
+        return SESSION_AUTH_LINE - 2 + 1;
     return SMTP_MAX_COMMAND_LINE - 2 + 1;
 }
 
 /* A command line that did not fit in 512 octets: drop all of it, then say
- * so once (RFC 5321 §4.5.3.1.9, "500 Line too long"). */
+ * so once (RFC 5321 §4.5.3.1.9, "500 Line too long"). An AUTH answer over
+ * 12288 octets was already answered 500 5.5.6 by cmd_auth.c. */
 static void handle_long_command_piece(struct session *s, enum line_end end)
 {
     s->discarding_long_line = (end == LINE_END_NONE);
-    if (!s->discarding_long_line)
+    if (!s->discarding_long_line && !s->long_line_answered)
         session_reply(s, 500, "5.5.2", "Line too long (the limit is %d octets)",
                       SMTP_MAX_COMMAND_LINE);
+    if (!s->discarding_long_line)
+        s->long_line_answered = false;
+}
+
+/* Does the line start with "AUTH " (any case)? Its initial response
+ * holds a password, so the log gets only the verb. */
+static bool is_auth_command(const char *line, size_t len)
+{
+    return len >= 5 && strncasecmp(line, "AUTH ", 5) == 0;
 }
 
 void session_handle_line(struct session *s, const char *line, size_t len,
@@ -156,7 +175,36 @@ void session_handle_line(struct session *s, const char *line, size_t len,
         return;
     }
 
-    event_log_line(s->log, s->id, "line_in", line, len);
+    /* After "220 Ready to start TLS" the next bytes must be a TLS
+     * handshake. A line here was sent in plaintext behind STARTTLS -
+     * possibly by an attacker in the middle (CVE-2011-0411) - and must not
+     * be obeyed. connection.c runs the handshake before reading on, and
+     * the wire discards such bytes; this is the core's own guard. */
+    if (s->tls_pending)
+        return;
+
+    if (s->auth_step != AUTH_IDLE && !s->discarding_long_line) {
+        /* Never log what the client answers in an AUTH exchange: it is a
+         * password, only base64-encoded (which is not encryption). */
+        event_log_write(s->log, s->id, "line_in", "text", "(AUTH response, not logged)",
+                        NULL);
+        if (end == LINE_END_NONE) {
+            /* RFC 4954 §4: longer than our AUTH buffer -> 500 5.5.6. */
+            session_reply(s, 500, "5.5.6", "Authentication exchange line is too long");
+            s->auth_step = AUTH_IDLE;
+            s->discarding_long_line = true;
+            s->long_line_answered = true;
+            return;
+        }
+        auth_continue(s, line, len);
+        return;
+    }
+
+    if (is_auth_command(line, len))
+        event_log_write(s->log, s->id, "line_in", "text",
+                        "AUTH ... (the rest is not logged)", NULL);
+    else
+        event_log_line(s->log, s->id, "line_in", line, len);
     if (s->discarding_long_line || end == LINE_END_NONE) {
         handle_long_command_piece(s, end);
         return;
@@ -183,4 +231,39 @@ void session_shutting_down(struct session *s)
 bool session_wants_close(const struct session *s)
 {
     return s->state == STATE_CLOSING;
+}
+
+void session_tls_started(struct session *s, const char *description)
+{
+    /* RFC 3207 §4.2: "the server MUST discard any knowledge obtained from
+     * the client, such as the argument to the EHLO command, which was not
+     * obtained from the TLS negotiation itself." So: no hello, no
+     * transaction, no login; and no new 220 either - the client speaks
+     * first, with EHLO. Counters that protect us (failed logins) stay. */
+    session_reset_transaction(s);
+    s->esmtp = false;
+    s->client_name[0] = '\0';
+    s->auth_step = AUTH_IDLE;
+    s->auth_user[0] = '\0';
+    s->login_user[0] = '\0';
+    s->tls_pending = false;
+    s->tls = true;
+    snprintf(s->tls_description, sizeof s->tls_description, "%s", description);
+    session_set_state(s, STATE_CONNECTED);
+}
+
+void session_tls_implicit(struct session *s, const char *description)
+{
+    s->tls = true;
+    snprintf(s->tls_description, sizeof s->tls_description, "%s", description);
+}
+
+bool session_tls_available(const struct session *s)
+{
+    return s->config->tls_context != NULL;
+}
+
+bool session_is_submission(const struct session *s)
+{
+    return s->role == ROLE_SUBMISSION || s->role == ROLE_SMTPS;
 }

@@ -13,6 +13,15 @@
  *   CONNECTED --HELO/EHLO--> GREETED --MAIL--> MAIL --RCPT--> RCPT --DATA--> DATA
  *                               ^                                              |
  *                               +------ RSET, EHLO, or the final "." ----------+
+ *
+ * Two things sit beside those states rather than in them:
+ *  - TLS (RFC 3207). STARTTLS only queues "220 Ready" and sets
+ *    tls_pending; connection.c runs the handshake after sending that reply
+ *    and then calls session_tls_started(), which forgets everything and
+ *    goes back to CONNECTED (the client must say EHLO again).
+ *  - An AUTH exchange (RFC 4954). While the server waits for the client's
+ *    answer to a "334" challenge, the next line is that answer, not a
+ *    command: session_handle_line() hands it to auth_continue().
  */
 #ifndef MAILWALK_SESSION_H
 #define MAILWALK_SESSION_H
@@ -66,6 +75,21 @@ struct message_spool {
     int write_errno;         /* first write error (a full disk), or 0 */
 };
 
+/* Where an AUTH exchange stands (RFC 4954 §4): which answer we wait for. */
+enum auth_step {
+    AUTH_IDLE,                /* no exchange open: lines are commands */
+    AUTH_PLAIN_WAIT,          /* "334 " sent: waiting for the PLAIN response */
+    AUTH_LOGIN_WAIT_USER,     /* "334 VXNlcm5hbWU6" sent: the user name */
+    AUTH_LOGIN_WAIT_PASSWORD, /* "334 UGFzc3dvcmQ6" sent: the password */
+};
+
+/* RFC 4954 §4: "12288 octets is considered to be a sufficient line length"
+ * for the base64 answers of an AUTH exchange. */
+#define SESSION_AUTH_LINE 12288
+
+/* Failed logins before we hang up with 421 (each one answered slower). */
+#define SESSION_AUTH_MAX_FAILURES 3
+
 /* Replies waiting to be sent. Big enough for every reply one line can
  * cause; the connection loop sends them before the buffer can fill. */
 #define SESSION_OUT_SIZE 8192
@@ -83,13 +107,27 @@ struct session {
     struct message_spool spool;            /* the message, during DATA */
     unsigned messages;                     /* messages accepted so far */
     bool discarding_long_line;             /* inside a command line over 512 */
-    char out[SESSION_OUT_SIZE];            /* replies not yet sent */
+    bool long_line_answered;               /* ...and its 500 is already sent */
+    /* ----- security (RFC 3207, RFC 4954, RFC 6409, RFC 8314) ----- */
+    enum listener_role role;    /* the listener this client came through */
+    bool tls;                   /* the connection is inside TLS now */
+    bool tls_pending;           /* 220 to STARTTLS queued: handshake next */
+    char tls_description[128];  /* "TLSv1.3 with TLS_AES_256_GCM_SHA384" */
+    enum auth_step auth_step;   /* an AUTH exchange in progress, or idle */
+    char auth_mechanism[8];     /* "PLAIN" or "LOGIN", while one is open */
+    char login_user[256];       /* AUTH LOGIN: the name, until the password */
+    char auth_user[256];        /* who logged in, or "" (not authenticated) */
+    unsigned auth_failures;     /* failed AUTH attempts in this session */
+    unsigned delay_seconds;     /* connection.c waits this long, then sends */
+    char out[SESSION_OUT_SIZE]; /* replies not yet sent */
     size_t out_len;
 };
 
-/* Set up a session for a client at `peer`. Returns -1 if out of memory. */
+/* Set up a session for a client at `peer` who came in through a listener
+ * of the given role. Returns -1 if out of memory. */
 int session_init(struct session *s, const struct server_config *config,
-                 const struct event_log *log, const char *id, const char *peer);
+                 const struct event_log *log, const char *id, const char *peer,
+                 enum listener_role role);
 
 /* Free what session_init took; discards an unfinished message. */
 void session_free(struct session *s);
@@ -112,6 +150,23 @@ void session_shutting_down(struct session *s);
 
 /* Should the connection close once the replies are sent? */
 bool session_wants_close(const struct session *s);
+
+/* The TLS handshake after STARTTLS succeeded (connection.c ran it):
+ * forget everything the client said before it and wait for a new EHLO,
+ * without a new greeting (RFC 3207 §4.2). `description` is the version and
+ * cipher, for Received: and the log. */
+void session_tls_started(struct session *s, const char *description);
+
+/* Implicit TLS (RFC 8314 §3.3): the handshake came before the greeting,
+ * so there is nothing to forget; just note that TLS is on. */
+void session_tls_implicit(struct session *s, const char *description);
+
+/* Is TLS on offer at all (a certificate was loaded)? */
+bool session_tls_available(const struct session *s);
+
+/* Does this listener follow the submission rules (RFC 6409): MAIL only
+ * after AUTH? True for the submission and smtps roles. */
+bool session_is_submission(const struct session *s);
 
 /* ----- used by the command handlers (commands.c, cmd_*.c) ----- */
 

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,11 @@ static int watch_listeners(const struct worker_pool *pool)
 {
     int epfd = epoll_create1(EPOLL_CLOEXEC);
     for (size_t i = 0; epfd >= 0 && i < pool->listener_count; i++) {
+        /* The event carries the listener's index, not just its socket,
+         * so the worker knows the listener's role (plain, submission,
+         * smtps) when a client arrives. */
         struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
-                                 .data.fd = pool->listeners[i]};
+                                 .data.u32 = (uint32_t)i};
         epoll_ctl(epfd, EPOLL_CTL_ADD, pool->listeners[i], &ev);
     }
     return epfd;
@@ -74,8 +78,10 @@ static int watch_listeners(const struct worker_pool *pool)
 
 /* Wait for a client on any listener; -1 when stopping. The listening
  * sockets are non-blocking: if another worker (or the parent) took the
- * client first, accept() says EAGAIN and we wait again. */
-static int wait_for_client(int epfd, char *peer, size_t cap)
+ * client first, accept() says EAGAIN and we wait again. *role says which
+ * kind of listener the client came in through. */
+static int wait_for_client(const struct worker_pool *pool, int epfd, char *peer,
+                           size_t cap, enum listener_role *role)
 {
     while (!worker_stopping) {
         struct epoll_event ready;
@@ -83,9 +89,11 @@ static int wait_for_client(int epfd, char *peer, size_t cap)
             continue; /* EINTR: look at worker_stopping again */
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
-        int fd = accept(ready.data.fd, (struct sockaddr *)&addr, &len);
+        size_t index = ready.data.u32;
+        int fd = accept(pool->listeners[index], (struct sockaddr *)&addr, &len);
         if (fd < 0)
             continue; /* somebody was quicker */
+        *role = pool->config->roles[index];
         /* The session does blocking I/O with poll() timeouts (wire.c);
          * make sure the new socket did not inherit O_NONBLOCK. */
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
@@ -118,16 +126,17 @@ static void worker_main(struct worker_pool *pool)
     unsigned long served = 0;
     char peer[64], id[64];
     int fd;
+    enum listener_role role;
     int epfd = watch_listeners(pool);
     if (epfd < 0)
         _exit(1); /* the parent sees us die and says so in the log */
-    while ((fd = wait_for_client(epfd, peer, sizeof peer)) >= 0) {
+    while ((fd = wait_for_client(pool, epfd, peer, sizeof peer, &role)) >= 0) {
         tell_parent(pool->status_pipe[1], true);
         /* Session ids: server start, worker pid, count. They appear in
          * Received: headers, so a message can be matched to its log. */
         snprintf(id, sizeof id, "%lld.%ld.%lu", pool->started, (long)getpid(),
                  ++served);
-        connection_serve(fd, pool->config, pool->log, id, peer);
+        connection_serve(fd, pool->config, pool->log, id, peer, role);
         tell_parent(pool->status_pipe[1], false);
     }
     _exit(0);

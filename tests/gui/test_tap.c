@@ -21,7 +21,7 @@
 
 #include "tap.h"
 
-#define TEST_SECONDS 20
+#define TEST_SECONDS 40
 
 /* ----- plain socket helpers ------------------------------------------------ */
 
@@ -286,7 +286,50 @@ static void ten_megabytes_pass_through_intact(void **state)
     close(listener);
 }
 
-/* ----- 3: nobody home ---------------------------------------------------------- */
+/* ----- 3: a long hold does not time the connection out -------------------- */
+
+static gboolean release_later(gpointer data)
+{
+    mw_tap_release_next(data);
+    return G_SOURCE_REMOVE;
+}
+
+static void hold_for_a_while(MwTap *tap, guint conn, gint dir, GBytes *bytes, gint kind,
+                             gint tls_type, gpointer data)
+{
+    (void)conn, (void)dir, (void)bytes, (void)kind, (void)tls_type, (void)data;
+    /* A student reading the explanation: 2.5 s per line, longer than the
+     * tap's connect timeout. The relay must not give up meanwhile. */
+    g_timeout_add(2500, release_later, tap);
+}
+
+static void a_long_hold_is_not_a_timeout(void **state)
+{
+    (void)state;
+    guint16 upstream_port;
+    int listener = listen_loopback(&upstream_port);
+    GThread *server = g_thread_new("toy-server", toy_server, GINT_TO_POINTER(listener));
+    MwTap *tap = mw_tap_new("127.0.0.1", upstream_port);
+    mw_tap_set_connect_timeout(tap, 1);
+    mw_tap_set_hold(tap, TRUE);
+    g_signal_connect(tap, "unit-arrived", G_CALLBACK(hold_for_a_while), NULL);
+    g_signal_connect(tap, "connection-closed", G_CALLBACK(on_closed_quit), NULL);
+    assert_true(mw_tap_start(tap, NULL));
+    g_atomic_int_set(&client_lines_received, 0);
+    GThread *client =
+        g_thread_new("client", stepping_client, GUINT_TO_POINTER(mw_tap_get_port(tap)));
+    run_loop_until_quit();
+    char *transcript = g_thread_join(client);
+    g_thread_join(server);
+    /* Every reply arrived although the server waited 2.5 s per line. */
+    assert_string_equal(
+        transcript, "220 toy ready\r\n250 got EHLO x\r\n250 got NOOP\r\n221 bye\r\n");
+    g_free(transcript);
+    g_object_unref(tap);
+    close(listener);
+}
+
+/* ----- 4: nobody home ---------------------------------------------------------- */
 
 static void on_failed(MwTap *tap, guint conn, const char *message, gpointer data)
 {
@@ -347,6 +390,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_server_that_is_down_is_reported, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_long_hold_is_not_a_timeout, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

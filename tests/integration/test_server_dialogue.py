@@ -12,8 +12,10 @@ import unittest
 
 from mailwalk_test import RawClient, Server
 
+# STARTTLS: the server always has a certificate (its own, made on first
+# start); AUTH is only listed inside TLS (test_server_security.py).
 EHLO_LINES = ["SIZE 10485760", "8BITMIME", "PIPELINING", "ENHANCEDSTATUSCODES",
-              "SMTPUTF8", "HELP"]
+              "SMTPUTF8", "STARTTLS", "HELP"]
 
 
 def body_of(message):

@@ -81,8 +81,12 @@ def lf(data):
 
 
 def maildir_empty(server):
-    """True if no file at all exists under the server's Maildir root."""
-    for _, _, files in os.walk(server.maildir):
+    """True if no mail file exists under the server's Maildir root.
+
+    The dot-folder .state (the server's TLS certificate) is not mail."""
+    for root, _, files in os.walk(server.maildir):
+        if os.path.relpath(root, server.maildir).startswith(".state"):
+            continue
         if files:
             return False
     return True

@@ -118,7 +118,8 @@ class SmtplibTest(unittest.TestCase):
                 for ext in ("size", "8bitmime", "pipelining",
                             "enhancedstatuscodes", "smtputf8", "help"):
                     self.assertTrue(smtp.has_extn(ext), ext)
-                self.assertFalse(smtp.has_extn("starttls"))
+                # TLS on offer; AUTH only inside it (RFC 4954 §4).
+                self.assertTrue(smtp.has_extn("starttls"))
                 self.assertFalse(smtp.has_extn("auth"))
                 self.assertEqual(smtp.esmtp_features["size"], "123456")
 

@@ -61,15 +61,31 @@ class Server:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env,
                                      preexec_fn=preexec_fn)
+        # Filled from the start-up lines: the ports of each role
+        # ("plain", "submission", "smtps"), and the TLS certificate's
+        # SHA-256 fingerprint and path.
+        self.ports = {"plain": [], "submission": [], "smtps": []}
+        self.fingerprint = None
+        self.cert_path = None
         self.port = self._read_port()
 
     def _read_port(self):
+        """Read the start-up lines up to "delivering mail for"; the first
+        plain listener's port is the answer."""
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
-            line = self.proc.stdout.readline().decode()
-            m = re.search(r"listening on .*:(\d+)$", line.strip())
+            line = self.proc.stdout.readline().decode().strip()
+            m = re.search(r"listening on .*:(\d+)(?: \((\w+)\))?$", line)
             if m:
-                return int(m.group(1))
+                self.ports[m.group(2) or "plain"].append(int(m.group(1)))
+            m = re.search(r"TLS certificate for .*, SHA-256 ([0-9A-F:]+) \((.*)\)$",
+                          line)
+            if m:
+                self.fingerprint, self.cert_path = m.group(1), m.group(2)
+            if "delivering mail for" in line:
+                ports = self.ports["plain"] or self.ports["submission"] or \
+                    self.ports["smtps"]
+                return ports[0]
             if not line and self.proc.poll() is not None:
                 raise RuntimeError("mailwalk-server exited: "
                                    + self.proc.stderr.read().decode())

@@ -20,6 +20,7 @@
 
 struct harness {
     struct server_config config;
+    enum listener_role role; /* the listener the client "came through" */
     struct session s;
     char root[64];                      /* the mkdtemp() folder */
     char maildir[128];                  /* root/maildir: the --maildir */
@@ -51,7 +52,7 @@ static inline struct harness *harness_new(void)
 /* Start the session (after changing h->config, if the test wants to). */
 static inline void harness_start(struct harness *h)
 {
-    if (session_init(&h->s, &h->config, NULL, "test.1", "192.0.2.7") != 0)
+    if (session_init(&h->s, &h->config, NULL, "test.1", "192.0.2.7", h->role) != 0)
         abort();
     session_greet(&h->s);
 }

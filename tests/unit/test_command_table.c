@@ -26,15 +26,17 @@ static void test_every_row_is_complete(void **state)
     for (size_t i = 0; i < count; i++) {
         const struct command *c = &table[i];
         assert_non_null(c->verb);
-        assert_int_equal(strlen(c->verb), 4); /* all SMTP verbs are 4 letters */
+        /* SMTP verbs are 4 letters, and STARTTLS (RFC 3207) is 8. */
+        assert_true(strlen(c->verb) == 4 || strcmp(c->verb, "STARTTLS") == 0);
         assert_non_null(c->handle);
         assert_true(c->allowed != 0);
         assert_true((c->allowed & ~(unsigned)IN_ANY_STATE) == 0);
         assert_true(c->phase == PHASE_SETUP || c->phase == PHASE_TRANSFER ||
                     c->phase == PHASE_TERMINATION);
         assert_non_null(c->help);
-        assert_true(strncmp(c->help, c->verb, 4) == 0);
-        assert_non_null(strstr(c->help, "RFC 5321"));
+        assert_true(strncmp(c->help, c->verb, strlen(c->verb)) == 0);
+        assert_true(strstr(c->help, "RFC 5321") || strstr(c->help, "RFC 3207") ||
+                    strstr(c->help, "RFC 4954"));
         /* Allowed after HELO but not everywhere: the dispatcher needs the
          * row's own 503 text (before HELO it says "Say HELO first"). */
         if ((c->allowed | IN_CONNECTED) != (unsigned)IN_ANY_STATE)
@@ -52,7 +54,7 @@ static void test_lookup_every_row_any_case(void **state)
     size_t count;
     const struct command *table = command_table(&count);
     for (size_t i = 0; i < count; i++) {
-        char lower[8], mixed[8];
+        char lower[16], mixed[16];
         size_t n = strlen(table[i].verb);
         for (size_t k = 0; k <= n; k++) {
             lower[k] = (char)tolower((unsigned char)table[i].verb[k]);
@@ -88,15 +90,20 @@ static void test_allowed_states(void **state)
     assert_int_equal(command_lookup("EHLO")->phase, PHASE_SETUP);
     assert_int_equal(command_lookup("MAIL")->phase, PHASE_TRANSFER);
     assert_int_equal(command_lookup("QUIT")->phase, PHASE_TERMINATION);
+    /* RFC 3207 §4 and RFC 4954 §4: after hello, never inside a transaction. */
+    assert_int_equal(command_lookup("STARTTLS")->allowed, IN_GREETED);
+    assert_int_equal(command_lookup("AUTH")->allowed, IN_GREETED);
+    assert_int_equal(command_lookup("STARTTLS")->phase, PHASE_SETUP);
+    assert_int_equal(command_lookup("AUTH")->phase, PHASE_SETUP);
 }
 
 /* Unknown verbs, prefixes, longer words and empty strings: no row. */
 static void test_unknown_verbs(void **state)
 {
     (void)state;
-    static const char *const unknown[] = {
-        "",     "M",        "MAI",  "MAILX", "MAIL FROM",
-        "TURN", "STARTTLS", "AUTH", "XYZZY", "ma\xc3\xafl"};
+    static const char *const unknown[] = {"",          "M",          "MAI",     "MAILX",
+                                          "MAIL FROM", "TURN",       "STARTTL", "AUTHX",
+                                          "XYZZY",     "ma\xc3\xafl"};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
         assert_null(command_lookup(unknown[i]));
 }

@@ -270,7 +270,8 @@ static void test_unfinished_message_leaves_nothing(void **state)
     session_free(&h->s); /* the connection dropped */
     assert_int_equal(count_files(h, "bob", "tmp"), 0);
     assert_int_equal(count_files(h, "bob", "new"), 0);
-    session_init(&h->s, &h->config, NULL, "test.2", "192.0.2.7"); /* for teardown */
+    session_init(&h->s, &h->config, NULL, "test.2", "192.0.2.7",
+                 ROLE_PLAIN); /* for teardown */
 }
 
 int main(void)

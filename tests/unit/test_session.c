@@ -203,7 +203,7 @@ static void test_unknown_commands_500(void **state)
     assert_int_equal(command(h, "XYZZY"), 500);
     assert_int_equal(command(h, ""), 500);
     assert_int_equal(command(h, "MAILFROM:<a@b.example>"), 500);
-    assert_int_equal(command(h, "STARTTLS"), 500);
+    assert_int_equal(command(h, "TURN"), 500);
     session_handle_line(&h->s, "NOOP\0x", 6, LINE_END_CRLF);
     int codes[4];
     assert_int_equal(reply_codes(take_replies(h), codes, 4), 1);
@@ -504,7 +504,8 @@ static void test_shutdown_during_data(void **state)
     /* Nothing was answered 250, so nothing may be left anywhere. */
     assert_int_equal(count_files(h, "bob", "tmp"), 0);
     assert_int_equal(count_files(h, "bob", "new"), 0);
-    session_init(&h->s, &h->config, NULL, "test.2", "192.0.2.7"); /* for teardown */
+    session_init(&h->s, &h->config, NULL, "test.2", "192.0.2.7",
+                 ROLE_PLAIN); /* for teardown */
 }
 
 int main(void)
