@@ -25,6 +25,7 @@
 #ifndef MAILWALK_SMTP_CLIENT_H
 #define MAILWALK_SMTP_CLIENT_H
 
+#include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -89,8 +90,8 @@ struct smtp_extensions {
     bool pipelining;               /* PIPELINING (RFC 2920) */
     bool smtputf8;                 /* SMTPUTF8 (RFC 6531): UTF-8 addresses */
     bool enhancedstatuscodes;      /* ENHANCEDSTATUSCODES (RFC 2034) */
-    bool starttls;                 /* STARTTLS (RFC 3207); used from issue 4 on */
-    bool auth;                     /* AUTH (RFC 4954); used from issue 4 on */
+    bool starttls;                 /* STARTTLS (RFC 3207) */
+    bool auth;                     /* AUTH (RFC 4954) */
     char auth_mechanisms[128];     /* AUTH's list, e.g. "PLAIN LOGIN" */
 };
 
@@ -125,6 +126,8 @@ struct smtp_client {
     smtp_transcript_fn transcript; /* where lines are reported, or NULL */
     void *transcript_user;         /* passed back to transcript */
     int sys_errno;                 /* errno of the last system failure, or 0 */
+    bool tls_failed;               /* the last -1 was a failed TLS handshake
+                                       (e.g. a certificate that did not check) */
     char error[512];               /* what broke, when a function returned -1 */
 };
 
@@ -141,7 +144,8 @@ void smtp_client_init(struct smtp_client *c, smtp_transcript_fn transcript,
 int smtp_connect(struct smtp_client *c, const char *host, const char *port,
                  int timeout_ms, struct smtp_reply *reply);
 
-/* Close the socket (after QUIT, or after the conversation broke). */
+/* Close the socket (after QUIT, or after the conversation broke); with TLS
+ * on, say close_notify first (RFC 8314 §3.4). */
 void smtp_close(struct smtp_client *c);
 
 /* Read one whole reply, however many lines (RFC 5321 §4.2.1). */
@@ -194,6 +198,64 @@ int smtp_envelope(struct smtp_client *c, bool pipelining, const char *sender,
                   const char *const *recipients, size_t count,
                   struct smtp_reply *mail_reply, struct smtp_reply *rcpt_replies,
                   struct smtp_reply *data_reply);
+
+/* ---- TLS (smtp_tls.c) --------------------------------------------------- */
+
+/*
+ * STARTTLS (RFC 3207 §4): ask to seal the connection. On "220 Ready to start
+ * TLS" run the handshake with ctx (whose verify mode decides whether the
+ * certificate chain is checked) and verify_name (the name or IP address the
+ * certificate must carry, also sent as SNI; NULL: no name check). Then the
+ * extensions from the plaintext EHLO are forgotten (§4.2): the caller must
+ * say EHLO again. Returns 0 when a reply was read - anything but 220 means
+ * TLS did not start and the connection is still plaintext - and -1 when the
+ * conversation or the handshake broke (c->tls_failed tells which).
+ */
+int smtp_starttls(struct smtp_client *c, SSL_CTX *ctx, const char *verify_name,
+                  struct smtp_reply *reply);
+
+/*
+ * Implicit TLS (RFC 8314 §3.3, port 465): connect as smtp_connect() does,
+ * but run the TLS handshake before anything else, then read the greeting
+ * through TLS. ctx and verify_name as for smtp_starttls().
+ */
+int smtp_connect_tls(struct smtp_client *c, const char *host, const char *port,
+                     int timeout_ms, SSL_CTX *ctx, const char *verify_name,
+                     struct smtp_reply *reply);
+
+/* Is the connection sealed by TLS now? */
+bool smtp_tls_active(const struct smtp_client *c);
+
+/* ---- AUTH (smtp_auth.c) ------------------------------------------------- */
+
+/* RFC 4616 §2: PLAIN's user name and password are each at most 255 octets
+ * (what a server must accept); longer ones are refused before sending. */
+#define SMTP_AUTH_FIELD_MAX 255
+
+/*
+ * The PLAIN response (RFC 4616 §2): base64 of "" NUL user NUL password (an
+ * empty authorization identity: "act as myself"). Writes it, NUL-terminated,
+ * to out and returns its length, or -1 if a field is empty, too long or
+ * holds a NUL, or out is too small. Pure: the unit tests call it.
+ */
+long smtp_auth_plain_response(const char *user, const char *password, char *out,
+                              size_t cap);
+
+/*
+ * AUTH PLAIN (RFC 4954 §4, RFC 4616): log in with one line, the response
+ * sent with the command. AUTH LOGIN (a widespread, never standardised
+ * mechanism): the server asks "Username:" and "Password:" in two 334
+ * challenges. Both refuse (-1, nothing sent) unless the connection is under
+ * TLS: base64 is an encoding, not encryption. *reply is the server's
+ * verdict: 235 logged in, 535 wrong user or password, 534/538 ...
+ */
+int smtp_auth_plain(struct smtp_client *c, const char *user, const char *password,
+                    struct smtp_reply *reply);
+int smtp_auth_login(struct smtp_client *c, const char *user, const char *password,
+                    struct smtp_reply *reply);
+
+/* Does the EHLO reply's AUTH list name this mechanism ("PLAIN")? */
+bool smtp_auth_offers(const struct smtp_extensions *ext, const char *mechanism);
 
 /* ---- Message text (smtp_data.c) ---------------------------------------- */
 

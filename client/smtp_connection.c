@@ -12,6 +12,8 @@
  */
 #include "smtp_internal.h"
 
+#include "wire_tls.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -122,11 +124,11 @@ static void remember_local_address(struct smtp_client *c)
                   sizeof c->local_address);
 }
 
-int smtp_connect(struct smtp_client *c, const char *host, const char *port,
-                 int timeout_ms, struct smtp_reply *reply)
+int smtp_open(struct smtp_client *c, const char *host, const char *port, int timeout_ms,
+              const char *next_step)
 {
-    smtp_reply_clear(reply);
     c->sys_errno = 0;
+    c->tls_failed = false;
 
     /* getaddrinfo turns "localhost" into 127.0.0.1 and ::1; we try each
      * address in turn until one answers.
@@ -170,10 +172,18 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port,
     c->connected = true;
     memset(&c->ext, 0, sizeof c->ext);
     remember_local_address(c);
-    smtp_note(c,
-              "connected to %s (TCP handshake done); waiting for the "
-              "server to speak first",
-              where);
+    smtp_note(c, "connected to %s (TCP handshake done); %s", where, next_step);
+    return 0;
+}
+
+/* Connect, then wait for the server to speak first. */
+int smtp_connect(struct smtp_client *c, const char *host, const char *port,
+                 int timeout_ms, struct smtp_reply *reply)
+{
+    smtp_reply_clear(reply);
+    if (smtp_open(c, host, port, timeout_ms, "waiting for the server to speak first") <
+        0)
+        return -1;
 
     /* RFC 5321 §3.1: the server greets first; 220 = ready, 554 = it will
      * not talk to us (the client should still send QUIT). */
@@ -184,6 +194,7 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port,
 void smtp_close(struct smtp_client *c)
 {
     if (c->connected) {
+        wire_tls_end(&c->wire);
         close(c->wire.fd);
         c->wire.fd = -1;
         c->connected = false;
@@ -239,6 +250,12 @@ int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply)
 int smtp_queue_command(struct smtp_client *c, const char *line, char *buf, size_t *used,
                        size_t cap)
 {
+    return smtp_queue_command_as(c, line, line, buf, used, cap);
+}
+
+int smtp_queue_command_as(struct smtp_client *c, const char *line, const char *shown,
+                          char *buf, size_t *used, size_t cap)
+{
     size_t len = strlen(line);
     /* A CR or LF inside the line would end it early, and what follows
      * would reach the server as a second command nobody meant to send. */
@@ -256,7 +273,7 @@ int smtp_queue_command(struct smtp_client *c, const char *line, char *buf, size_
     memcpy(buf + *used, line, len);
     memcpy(buf + *used + len, "\r\n", 2);
     *used += len + 2;
-    smtp_report(c, SMTP_SENT, line, len);
+    smtp_report(c, SMTP_SENT, shown, strlen(shown));
     return 0;
 }
 

@@ -40,6 +40,16 @@ int smtp_fail(struct smtp_client *c, const char *format, ...)
 int smtp_queue_command(struct smtp_client *c, const char *line, char *buf, size_t *used,
                        size_t cap);
 
+/* As smtp_queue_command(), but the transcript shows `shown` instead of
+ * the line itself (AUTH: the password must not appear on screen). */
+int smtp_queue_command_as(struct smtp_client *c, const char *line, const char *shown,
+                          char *buf, size_t *used, size_t cap);
+
+/* Open the TCP connection only (no greeting read yet); the transcript note
+ * says "connected to ...; <next_step>". Returns 0 or -1. */
+int smtp_open(struct smtp_client *c, const char *host, const char *port, int timeout_ms,
+              const char *next_step);
+
 /* Send what smtp_queue_command() collected. */
 int smtp_flush(struct smtp_client *c, const char *buf, size_t len);
 

@@ -11,6 +11,7 @@
  */
 #include "wire_tls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -78,9 +79,15 @@ static enum wire_status start_tls(struct wire *w, SSL_CTX *ctx, bool server,
     } else {
         SSL_set_connect_state(w->ssl);
         if (verify_name != NULL) {
-            /* SNI tells the server which name we want (RFC 6066 §3);
-             * set1_host makes OpenSSL check the certificate carries it. */
-            SSL_set_tlsext_host_name(w->ssl, verify_name);
+            /* SNI tells the server which name we want (RFC 6066 §3), but
+             * "literal IPv4 and IPv6 addresses are not permitted" in it.
+             * set1_host makes OpenSSL check the certificate carries the
+             * name - or, for an address such as 127.0.0.1, that address
+             * in its subjectAltName (OpenSSL 3 tells the two apart). */
+            unsigned char address[16];
+            if (inet_pton(AF_INET, verify_name, address) != 1 &&
+                inet_pton(AF_INET6, verify_name, address) != 1)
+                SSL_set_tlsext_host_name(w->ssl, verify_name);
             SSL_set1_host(w->ssl, verify_name);
         }
     }
