@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-from mailwalk_test import WAIT_SECONDS
+from mailwalk_test import WAIT_SECONDS, program
 
 # meson treats exit code 77 as "skipped".
 SKIP = 77
@@ -78,6 +78,27 @@ def delivered(server, mailbox, count=1):
 def lf(data):
     """The bytes as mailwalk-server stores them: CR LF -> LF."""
     return data.replace(b"\r\n", b"\n")
+
+
+def users_file(directory, user, password):
+    """A --users file with one user, made the documented way:
+    `mailwalk-server --hash-password` reads the password on stdin."""
+    out = subprocess.run([program("MAILWALK_SERVER", "server/mailwalk-server"),
+                          "--hash-password"], input=password.encode() + b"\n",
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=WAIT_SECONDS, check=True)
+    path = os.path.join(directory, "users")
+    with open(path, "w") as f:
+        f.write(f"{user}:{out.stdout.decode().strip()}\n")
+    return path
+
+
+def security_server(users):
+    """A server with all three roles: plain (server.port), submission and
+    smtps (server.ports[...]), and a users file."""
+    from mailwalk_test import Server
+    return Server("--users", users, "--submission", "127.0.0.1:0",
+                  "--smtps", "127.0.0.1:0")
 
 
 def maildir_empty(server):

@@ -12,7 +12,8 @@ import sys
 import tempfile
 import unittest
 
-from interop import delivered, maildir_empty, need, run
+from interop import (delivered, maildir_empty, need, run, security_server,
+                     users_file)
 from mailwalk_test import Server
 
 CURL = None  # set in __main__ (exit 77 if curl or its SMTP support is missing)
@@ -111,6 +112,79 @@ class CurlTest(unittest.TestCase):
                             rcpts=("mallory@elsewhere.example",), expect_rc=55)
             self.assertTrue(maildir_empty(server))
         self.assertIn("< 550 5.7.1", log)
+
+
+
+class CurlSecurityTest(unittest.TestCase):
+    """curl with --ssl-reqd (STARTTLS or give up), smtps:// (implicit TLS)
+    and --user (AUTH), trusting exactly the server's own certificate."""
+
+    PASSWORD = "curl pass"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mailwalk-curl-tls-")
+        cls.users = users_file(cls.tmp.name, "alice", cls.PASSWORD)
+        cls.message = os.path.join(cls.tmp.name, "message.txt")
+        with open(cls.message, "wb") as f:
+            f.write(b"Subject: sealed\r\n\r\nover TLS\r\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def curl(self, server, scheme, port, *args, expect_rc=0):
+        # The certificate names "localhost"; --resolve keeps us on 127.0.0.1.
+        cmd = [CURL, "--silent", "--show-error", "--verbose", "--max-time", "20",
+               "--url", f"{scheme}://localhost:{port}/client.example",
+               "--resolve", f"localhost:{port}:127.0.0.1",
+               "--cacert", server.cert_path,
+               "--mail-from", "alice@bob.example", "--mail-rcpt", "bob@bob.example",
+               "--upload-file", self.message]
+        result = run(cmd + list(args))
+        log = result.stderr.decode("utf-8", "replace")
+        self.assertEqual(result.returncode, expect_rc, log)
+        return log
+
+    def test_ssl_reqd_starttls(self):
+        with security_server(self.users) as server:
+            log = self.curl(server, "smtp", server.port, "--ssl-reqd")
+            (d,) = delivered(server, "bob")
+        self.assertIn("> STARTTLS", log)
+        self.assertIn("< 220 2.0.0 Ready to start TLS", log)
+        self.assertIn("with ESMTPS id", d.received)
+
+    def test_submission_with_user(self):
+        with security_server(self.users) as server:
+            log = self.curl(server, "smtp", server.ports["submission"][0],
+                            "--ssl-reqd", "--user", "alice:" + self.PASSWORD)
+            (d,) = delivered(server, "bob")
+        self.assertIn("< 235 2.7.0", log)
+        self.assertIn("with ESMTPSA id", d.received)
+
+    def test_smtps_with_user(self):
+        with security_server(self.users) as server:
+            log = self.curl(server, "smtps", server.ports["smtps"][0],
+                            "--user", "alice:" + self.PASSWORD)
+            (d,) = delivered(server, "bob")
+        self.assertNotIn("STARTTLS", log)
+        self.assertIn("with ESMTPSA id", d.received)
+
+    def test_wrong_password(self):
+        # 535: curl says "Login denied" (exit 67) and sends no mail.
+        with security_server(self.users) as server:
+            log = self.curl(server, "smtp", server.ports["submission"][0],
+                            "--ssl-reqd", "--user", "alice:guess", expect_rc=67)
+            self.assertTrue(maildir_empty(server))
+        self.assertIn("< 535 5.7.8", log)
+
+    def test_mail_without_auth_on_submission(self):
+        # No --user: curl goes straight to MAIL, which needs AUTH (530).
+        with security_server(self.users) as server:
+            log = self.curl(server, "smtp", server.ports["submission"][0],
+                            "--ssl-reqd", expect_rc=55)
+            self.assertTrue(maildir_empty(server))
+        self.assertIn("< 530 5.7.0 Authentication required", log)
 
 
 def curl_speaks_smtp(path):

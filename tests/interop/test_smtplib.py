@@ -12,7 +12,7 @@ import sys
 import unittest
 from email.message import EmailMessage
 
-from interop import delivered, lf, maildir_empty
+from interop import delivered, lf, maildir_empty, security_server, users_file
 from mailwalk_test import WAIT_SECONDS, Server
 
 ALICE = "alice@alice.example"
@@ -288,6 +288,88 @@ class SmtplibTest(unittest.TestCase):
             (d,) = delivered(server, "bob")
         self.assertEqual(d.return_path, "")
         self.assertEqual(d.message, lf(msg))
+
+
+
+class SmtplibSecurityTest(unittest.TestCase):
+    """smtplib's starttls(), login() and SMTP_SSL against the server, with
+    an ssl context that trusts exactly the server's own certificate."""
+
+    PASSWORD = "py pass"
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mailwalk-smtplib-tls-")
+        cls.users = users_file(cls.tmp.name, "alice", cls.PASSWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def context(self, server):
+        import ssl
+        return ssl.create_default_context(cafile=server.cert_path)
+
+    def test_starttls_login_send(self):
+        with security_server(self.users) as server:
+            with smtplib.SMTP("localhost", server.ports["submission"][0],
+                              local_hostname="client.example",
+                              timeout=WAIT_SECONDS) as smtp:
+                smtp.ehlo()
+                self.assertFalse(smtp.has_extn("auth"))
+                smtp.starttls(context=self.context(server))
+                smtp.ehlo()
+                self.assertEqual(smtp.esmtp_features["auth"].split(),
+                                 ["PLAIN", "LOGIN"])
+                self.assertFalse(smtp.has_extn("starttls"))
+                code, _ = smtp.login("alice", self.PASSWORD)
+                self.assertEqual(code, 235)
+                smtp.sendmail("alice@bob.example", ["bob@bob.example"],
+                              text(b"Subject: py", b"", b"sealed"))
+            (d,) = delivered(server, "bob")
+        self.assertIn("with ESMTPSA id", d.received)
+        self.assertEqual(d.message, b"Subject: py\n\nsealed\n")
+
+    def test_smtp_ssl_implicit_tls(self):
+        with security_server(self.users) as server:
+            with smtplib.SMTP_SSL("localhost", server.ports["smtps"][0],
+                                  local_hostname="client.example",
+                                  context=self.context(server),
+                                  timeout=WAIT_SECONDS) as smtp:
+                smtp.login("alice", self.PASSWORD)
+                smtp.sendmail("alice@bob.example", ["bob@bob.example"],
+                              text(b"Subject: 465", b"", b"implicit"))
+            (d,) = delivered(server, "bob")
+        self.assertIn("with ESMTPSA id", d.received)
+
+    def test_login_before_tls_not_possible(self):
+        with security_server(self.users) as server:
+            with smtplib.SMTP("localhost", server.ports["submission"][0],
+                              timeout=WAIT_SECONDS) as smtp:
+                with self.assertRaises(smtplib.SMTPNotSupportedError):
+                    smtp.login("alice", self.PASSWORD)  # AUTH not advertised
+                with self.assertRaises(smtplib.SMTPSenderRefused) as caught:
+                    smtp.sendmail("alice@bob.example", ["bob@bob.example"], b"x\r\n")
+                self.assertEqual(caught.exception.smtp_code, 530)
+
+    def test_wrong_password(self):
+        with security_server(self.users) as server:
+            with smtplib.SMTP("localhost", server.ports["submission"][0],
+                              timeout=WAIT_SECONDS) as smtp:
+                smtp.starttls(context=self.context(server))
+                with self.assertRaises(smtplib.SMTPAuthenticationError) as caught:
+                    smtp.login("alice", "guess")
+                self.assertEqual(caught.exception.smtp_code, 535)
+            self.assertTrue(maildir_empty(server))
+
+    def test_relay_without_auth_refused(self):
+        with security_server(self.users) as server:
+            with connect(server) as smtp:
+                with self.assertRaises(smtplib.SMTPRecipientsRefused) as caught:
+                    smtp.sendmail("m@mallory.example", ["v@elsewhere.example"], b"x\r\n")
+            (code, _), = caught.exception.recipients.values()
+            self.assertEqual(code, 550)
 
 
 if __name__ == "__main__":

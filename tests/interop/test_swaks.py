@@ -10,7 +10,8 @@ import sys
 import tempfile
 import unittest
 
-from interop import delivered, maildir_empty, need, run
+from interop import (delivered, maildir_empty, need, run, security_server,
+                     users_file)
 from mailwalk_test import Server
 
 SWAKS = None  # set in __main__ (exit 77 if swaks is missing)
@@ -153,6 +154,84 @@ class SwaksTest(unittest.TestCase):
         with Server() as server:
             self.swaks(server, "--quit-after", "RCPT")
             self.assertTrue(maildir_empty(server))
+
+
+
+class SwaksSecurityTest(unittest.TestCase):
+    """STARTTLS (--tls), implicit TLS (--tlsc) and AUTH (--auth) with swaks,
+    which checks our certificate against the one the server printed."""
+
+    PASSWORD = "s3cret words"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mailwalk-swaks-tls-")
+        cls.users = users_file(cls.tmp.name, "alice", cls.PASSWORD)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def swaks(self, server, port, *args, expect_rc=0):
+        cmd = [SWAKS, "--server", f"127.0.0.1:{port}", "--helo", "client.example",
+               "--from", "alice@bob.example", "--to", "bob@bob.example",
+               "--tls-verify", "--tls-ca-path", server.cert_path,
+               "--tls-sni", "localhost"]
+        result = run(cmd + list(args))
+        transcript = result.stdout.decode("utf-8", "replace")
+        self.assertEqual(result.returncode, expect_rc,
+                         transcript + result.stderr.decode("utf-8", "replace"))
+        return transcript
+
+    def auth(self, mechanism, password=None):
+        return ["--auth", mechanism, "--auth-user", "alice",
+                "--auth-password", password or self.PASSWORD]
+
+    def test_starttls(self):
+        with security_server(self.users) as server:
+            t = self.swaks(server, server.port, "--tls")
+            (d,) = delivered(server, "bob")
+        self.assertIn(" -> STARTTLS", t)
+        self.assertIn("<-  220 2.0.0 Ready to start TLS", t)
+        self.assertIn("=== TLS started with cipher", t)
+        self.assertIn("with ESMTPS id", d.received)
+
+    def test_starttls_and_auth_on_submission(self):
+        for mechanism in ("PLAIN", "LOGIN"):
+            with self.subTest(mechanism=mechanism):
+                with security_server(self.users) as server:
+                    t = self.swaks(server, server.ports["submission"][0], "--tls",
+                                   *self.auth(mechanism))
+                    (d,) = delivered(server, "bob")
+                self.assertIn("~> AUTH " + mechanism, t)
+                self.assertIn("<~  235 2.7.0 Authentication successful", t)
+                self.assertIn("with ESMTPSA id", d.received)
+
+    def test_implicit_tls_with_auth(self):
+        with security_server(self.users) as server:
+            t = self.swaks(server, server.ports["smtps"][0], "--tlsc",
+                           *self.auth("PLAIN"))
+            (d,) = delivered(server, "bob")
+        self.assertNotIn("STARTTLS", t)
+        self.assertIn("<~  220 ", t)  # "~" : the greeting came through TLS
+        self.assertIn("with ESMTPSA id", d.received)
+
+    def test_wrong_password(self):
+        with security_server(self.users) as server:
+            t = self.swaks(server, server.ports["submission"][0], "--tls",
+                           *self.auth("PLAIN", "guess"), expect_rc=28)
+            self.assertTrue(maildir_empty(server))
+        self.assertIn("<~* 535 5.7.8", t)
+
+    def test_auth_without_tls_not_offered(self):
+        # Before TLS the server does not list AUTH, so swaks will not send
+        # the password at all (exit 28: authentication not possible).
+        with security_server(self.users) as server:
+            t = self.swaks(server, server.ports["submission"][0],
+                           *self.auth("PLAIN"), expect_rc=28)
+            self.assertTrue(maildir_empty(server))
+        self.assertNotRegex(t, r"<-  250[- ]AUTH")
+        self.assertNotIn(" -> AUTH", t)
 
 
 if __name__ == "__main__":
