@@ -13,13 +13,29 @@
  *
  * The exit code tells a script what happened, and, like a real MTA, it
  * tells a temporary refusal (4xx: try later) from a permanent one (5xx).
+ *
+ * With --starttls or --tls the conversation is sealed by TLS, and with
+ * --user it logs in (AUTH) first, as a submission client does (RFC 6409).
+ * Three rules keep that honest, and each is a lesson:
+ *   - no silent downgrade: told --starttls, we stop if the server does not
+ *     offer it, rather than send in plaintext (RFC 3207 §6);
+ *   - the certificate is checked, chain and name, unless --insecure says
+ *     loudly that it is not (RFC 8314 §5.3);
+ *   - the password never travels or shows in plaintext: not on the command
+ *     line (other users see it in `ps`), not in the transcript, not over a
+ *     connection without TLS.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +49,7 @@ enum exit_code {
     EXIT_DELIVERED = 0,  /* the server took the message for every recipient */
     EXIT_PARTIAL = 1,    /* taken for some recipients, refused for others */
     EXIT_USAGE = 2,      /* bad command line or unreadable input */
-    EXIT_CONNECTION = 3, /* no connection, or it broke (TLS too, from issue 4) */
+    EXIT_CONNECTION = 3, /* no connection, it broke, or TLS failed */
     EXIT_TEMPORARY = 4,  /* a 4xx refusal: try again later */
     EXIT_PERMANENT = 5,  /* a 5xx refusal: do not retry as it is */
 };
@@ -50,6 +66,8 @@ static const char usage_text[] =
     "                     [--subject TEXT] [--body TEXT | --body-file FILE]\n"
     "                     [--raw] [--helo NAME] [--no-ehlo] [--pipelining] [--quiet]\n"
     "                     [--timeout SECONDS]\n"
+    "                     [--starttls | --tls] [--cafile FILE] [--insecure]\n"
+    "                     [--user NAME [--password-file FILE]] [--auth PLAIN|LOGIN]\n"
     "\n"
     "Send one message over SMTP and show the dialogue line by line\n"
     "(C: = what we sent, S: = what the server answered, == = notes).\n"
@@ -71,11 +89,31 @@ static const char usage_text[] =
     "  --timeout SECONDS   wait at most this long to connect and for each reply\n"
     "                      (default: 30 s to connect, RFC 5321 times for replies)\n"
     "\n"
+    "Security (TLS and login):\n"
+    "  --starttls          after EHLO, seal the connection with STARTTLS (RFC 3207,\n"
+    "                      port 587); stop if the server does not offer it\n"
+    "  --tls               implicit TLS: the handshake comes first (RFC 8314,\n"
+    "                      port 465)\n"
+    "  --cafile FILE       trust the certificate(s) in FILE (PEM), e.g. the\n"
+    "                      classroom server's, instead of the system's CAs\n"
+    "  --insecure          do not check the server's certificate at all (for\n"
+    "                      learning only: anyone in the middle can read everything)\n"
+    "  --user NAME         log in as NAME (AUTH, RFC 4954); needs --starttls or --tls\n"
+    "  --password-file FILE  the password is the first line of FILE; without it\n"
+    "                      the password is asked for on the terminal (never given\n"
+    "                      on the command line: other users could see it in ps)\n"
+    "  --auth MECHANISM    PLAIN or LOGIN (default: PLAIN if offered, else LOGIN)\n"
+    "\n"
+    "The certificate must be signed by a trusted CA (or be in --cafile) and name\n"
+    "the --server host: a DNS name in its subjectAltName, or for an address such\n"
+    "as 127.0.0.1 an IP address entry.\n"
+    "\n"
     "Exit status:\n"
     "  0  delivered: the server accepted the message for every recipient\n"
     "  1  partly delivered: some recipients were refused (listed on stderr)\n"
     "  2  usage error: bad options or unreadable input\n"
-    "  3  connection failure: could not connect, or the connection broke\n"
+    "  3  connection failure: could not connect, the connection broke, or TLS\n"
+    "     failed (no STARTTLS offered, a certificate that did not check)\n"
     "  4  temporary failure: the server said 4xx (try again later)\n"
     "  5  permanent failure: the server said 5xx (fix something first)\n";
 
@@ -95,7 +133,14 @@ struct options {
     bool no_ehlo; /* --no-ehlo: plain HELO */
     bool pipelining;
     bool quiet;
-    int timeout_s; /* --timeout, or 0 */
+    int timeout_s;             /* --timeout, or 0 */
+    bool starttls;             /* --starttls (RFC 3207) */
+    bool tls;                  /* --tls: implicit TLS (RFC 8314) */
+    const char *cafile;        /* --cafile, or NULL: the system's CAs */
+    bool insecure;             /* --insecure: no certificate check */
+    const char *user;          /* --user, or NULL: no AUTH */
+    const char *password_file; /* --password-file, or NULL: ask */
+    const char *mechanism;     /* --auth, or NULL: choose */
 };
 
 /* Print a usage error with a hint, and return EXIT_USAGE. */
@@ -130,10 +175,59 @@ static const char *strip_brackets(char *a)
     return a;
 }
 
+/* The security options must make sense together. Returns -1 to go on, or
+ * EXIT_USAGE. Everything here is refused *before* connecting: a password
+ * must never be at risk because of a typo in the options. */
+static int check_security_options(const struct options *o)
+{
+    bool tls = o->starttls || o->tls;
+    if (o->starttls && o->tls)
+        return usage_error("%s", "give --starttls (TLS after EHLO, port 587) or --tls "
+                                 "(TLS first, port 465), not both");
+    if (o->user != NULL && !tls)
+        /* RFC 4954 §4 and RFC 4616 §1: a password mechanism needs a
+         * protected connection. We refuse even to connect. */
+        return usage_error("%s", "--user needs --starttls or --tls: AUTH over "
+                                 "plaintext would show the password to anyone on "
+                                 "the path (base64 is not encryption)");
+    if (o->user != NULL && o->user[0] == '\0')
+        return usage_error("%s", "--user wants a user name");
+    if (o->password_file != NULL && o->user == NULL)
+        return usage_error("%s", "--password-file goes with --user NAME");
+    if (o->mechanism != NULL && o->user == NULL)
+        return usage_error("%s", "--auth goes with --user NAME");
+    if ((o->cafile != NULL || o->insecure) && !tls)
+        return usage_error("%s", "--cafile and --insecure are about TLS: add "
+                                 "--starttls or --tls");
+    if (o->cafile != NULL && o->insecure)
+        return usage_error("%s", "give --cafile (check against this certificate) or "
+                                 "--insecure (check nothing), not both");
+    if (o->starttls && o->no_ehlo)
+        return usage_error("%s", "--starttls needs EHLO (the server lists STARTTLS "
+                                 "in its EHLO reply): drop --no-ehlo");
+    if (o->user != NULL && o->no_ehlo)
+        return usage_error("%s", "--user needs EHLO (the server lists AUTH in its "
+                                 "EHLO reply): drop --no-ehlo");
+    return -1;
+}
+
 /* Parse argv into *o. Returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_HELO = 256, OPT_BODY_FILE, OPT_TIMEOUT, OPT_VERSION, OPT_NO_EHLO };
+    enum {
+        OPT_HELO = 256,
+        OPT_BODY_FILE,
+        OPT_TIMEOUT,
+        OPT_VERSION,
+        OPT_NO_EHLO,
+        OPT_STARTTLS,
+        OPT_TLS,
+        OPT_CAFILE,
+        OPT_INSECURE,
+        OPT_USER,
+        OPT_PASSWORD_FILE,
+        OPT_AUTH,
+    };
     static const struct option longs[] = {
         {"server", required_argument, NULL, 's'},
         {"from", required_argument, NULL, 'f'},
@@ -147,6 +241,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"pipelining", no_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"starttls", no_argument, NULL, OPT_STARTTLS},
+        {"tls", no_argument, NULL, OPT_TLS},
+        {"cafile", required_argument, NULL, OPT_CAFILE},
+        {"insecure", no_argument, NULL, OPT_INSECURE},
+        {"user", required_argument, NULL, OPT_USER},
+        {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+        {"auth", required_argument, NULL, OPT_AUTH},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -216,6 +317,29 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->timeout_s = (int)s;
             break;
         }
+        case OPT_STARTTLS:
+            o->starttls = true;
+            break;
+        case OPT_TLS:
+            o->tls = true;
+            break;
+        case OPT_CAFILE:
+            o->cafile = optarg;
+            break;
+        case OPT_INSECURE:
+            o->insecure = true;
+            break;
+        case OPT_USER:
+            o->user = optarg;
+            break;
+        case OPT_PASSWORD_FILE:
+            o->password_file = optarg;
+            break;
+        case OPT_AUTH:
+            if (strcasecmp(optarg, "PLAIN") != 0 && strcasecmp(optarg, "LOGIN") != 0)
+                return usage_error("--auth wants PLAIN or LOGIN; got \"%s\"", optarg);
+            o->mechanism = optarg;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             return EXIT_DELIVERED;
@@ -239,7 +363,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     if (o->raw && o->subject != NULL)
         return usage_error("%s", "--subject does not go with --raw: in raw mode "
                                  "the input is the whole message, header included");
-    return -1;
+    return check_security_options(o);
 }
 
 /* ---- Input -------------------------------------------------------------- */
@@ -315,6 +439,119 @@ static int read_body(const struct options *o, char **data, size_t *len)
         return EXIT_USAGE;
     }
     return -1;
+}
+
+/* ---- The password ------------------------------------------------------ */
+
+/* Drop a trailing LF (and CR) from a line read with fgets. */
+static void chomp(char *line)
+{
+    line[strcspn(line, "\r\n")] = '\0';
+}
+
+/*
+ * Get the password for --user: the first line of --password-file, or typed
+ * at the terminal with echo off (as passwd and ssh do, via termios). Never
+ * from the command line: every user on the machine can read another's
+ * command line in `ps` or /proc. Returns -1 to go on, or EXIT_USAGE.
+ */
+static int read_password(const struct options *o, char *password, size_t cap)
+{
+    password[0] = '\0';
+    if (o->password_file != NULL) {
+        FILE *f = fopen(o->password_file, "r");
+        if (f == NULL) {
+            fprintf(stderr, "mailwalk-send: cannot open --password-file %s: %s\n",
+                    o->password_file, strerror(errno));
+            return EXIT_USAGE;
+        }
+        if (fgets(password, (int)cap, f) == NULL)
+            password[0] = '\0';
+        fclose(f);
+        chomp(password);
+        if (password[0] == '\0') {
+            fprintf(stderr,
+                    "mailwalk-send: --password-file %s: the first line is empty\n",
+                    o->password_file);
+            return EXIT_USAGE;
+        }
+        return -1;
+    }
+    if (!isatty(STDIN_FILENO))
+        return usage_error("%s", "--user needs a password: give --password-file FILE "
+                                 "(standard input is not a terminal to ask on)");
+
+    /* Turn echo off so the password does not appear on the screen (or on
+     * the classroom projector), and back on whatever happens. */
+    struct termios saved, quiet;
+    if (tcgetattr(STDIN_FILENO, &saved) < 0) {
+        fprintf(stderr, "mailwalk-send: tcgetattr(stdin): %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    quiet = saved;
+    quiet.c_lflag &= (tcflag_t)~ECHO;
+    fprintf(stderr, "Password for %s: ", o->user);
+    fflush(stderr);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    char *got = fgets(password, (int)cap, stdin);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    fprintf(stderr, "\n");
+    if (got == NULL)
+        password[0] = '\0';
+    chomp(password);
+    if (password[0] == '\0') {
+        fprintf(stderr, "mailwalk-send: no password given\n");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* ---- TLS setup ----------------------------------------------------------- */
+
+/*
+ * The OpenSSL context for this run: TLS 1.2 or newer (RFC 8314 §4.1), and
+ * the certificate checked against the system's CAs, or only against
+ * --cafile, or - with --insecure - not at all. Returns NULL (message
+ * printed) if the CA file cannot be read.
+ */
+static SSL_CTX *make_tls_context(const struct options *o)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        fprintf(stderr, "mailwalk-send: SSL_CTX_new failed: out of memory\n");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (o->insecure) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+        return ctx;
+    }
+    /* SSL_VERIFY_PEER: the handshake fails unless the chain ends at a CA
+     * we trust. (The name is checked too: see wire_start_tls_client.) */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    int loaded = o->cafile != NULL ? SSL_CTX_load_verify_locations(ctx, o->cafile, NULL)
+                                   : SSL_CTX_set_default_verify_paths(ctx);
+    if (loaded != 1) {
+        fprintf(stderr,
+                "mailwalk-send: cannot load the trusted certificates%s%s: is it a PEM "
+                "certificate file?\n",
+                o->cafile != NULL ? " from --cafile " : " of the system",
+                o->cafile != NULL ? o->cafile : "");
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* The loud warning --insecure deserves: this is how TLS gets used wrong. */
+static void warn_insecure(void)
+{
+    fprintf(stderr,
+            "mailwalk-send: WARNING: --insecure: the server's certificate will NOT be "
+            "checked.\n"
+            "  Anyone in the middle can pretend to be the server and read everything,\n"
+            "  the password included. Use it only to learn; to trust the classroom\n"
+            "  server, give its certificate with --cafile FILE instead.\n");
 }
 
 /* ---- The transcript ----------------------------------------------------- */
@@ -409,9 +646,24 @@ static int connection_failed(const struct smtp_client *c, const struct options *
     return EXIT_CONNECTION;
 }
 
+/* The TLS handshake failed, most often on the certificate: say what to do. */
+static int tls_failed(struct smtp_client *c)
+{
+    fprintf(stderr,
+            "mailwalk-send: %s\n"
+            "  (nothing was sent through TLS. Is the certificate for the name in\n"
+            "  --server, still valid, and signed by a CA you trust? For the classroom\n"
+            "  server, trust its certificate with --cafile FILE.)\n",
+            c->error);
+    smtp_close(c);
+    return EXIT_CONNECTION;
+}
+
 /* The conversation broke in the middle (closed, timed out, garbled). */
 static int conversation_broke(struct smtp_client *c)
 {
+    if (c->tls_failed)
+        return tls_failed(c);
     fprintf(stderr,
             "mailwalk-send: the SMTP conversation broke off: %s\n"
             "  (nothing was delivered unless the server had already said 250 "
@@ -545,17 +797,90 @@ static size_t sort_recipients(const struct options *o, const struct smtp_reply *
     return accepted;
 }
 
-/* The whole session: connect, greet, EHLO, envelope, DATA, QUIT. */
-static int send_mail(struct smtp_client *c, const struct options *o, char *body,
-                     size_t body_len)
+/* STARTTLS, then EHLO again (RFC 3207 §4.2). Returns -1 to go on, or an
+ * exit code. */
+static int start_tls(struct smtp_client *c, const struct options *o, SSL_CTX *ctx,
+                     const char *helo)
+{
+    struct smtp_reply reply;
+    if (!c->ext.starttls) {
+        /* The "250-STARTTLS" line came in plaintext: an attacker may have
+         * deleted it to keep us talking in the clear. Going on anyway would
+         * be exactly the downgrade they want (RFC 3207 §6). */
+        fprintf(stderr,
+                "mailwalk-send: the server does not offer STARTTLS, and --starttls "
+                "was asked for:\n  stopping here. No downgrade: nothing but EHLO was "
+                "sent in plaintext.\n");
+        finish(c);
+        return EXIT_CONNECTION;
+    }
+    if (smtp_starttls(c, ctx, o->insecure ? NULL : o->host, &reply) < 0)
+        return conversation_broke(c);
+    if (reply.code != 220)
+        return refused(c, "to start TLS (STARTTLS)", &reply);
+    if (smtp_ehlo(c, helo, &reply) < 0)
+        return conversation_broke(c);
+    if (reply.code != 250)
+        return refused(c, "our EHLO after STARTTLS", &reply);
+    return -1;
+}
+
+/* AUTH (RFC 4954): log in with the mechanism asked for, or the best one
+ * offered. Returns -1 to go on, or an exit code. */
+static int log_in(struct smtp_client *c, const struct options *o, const char *password)
+{
+    struct smtp_reply reply;
+    if (!c->ext.auth) {
+        fprintf(stderr,
+                "mailwalk-send: the server does not offer AUTH (RFC 4954), so --user "
+                "cannot log in;\n  nothing was sent. (Is this a submission server?)\n");
+        finish(c);
+        return EXIT_PERMANENT;
+    }
+    /* PLAIN is the standard one (RFC 4616) and takes one round trip. */
+    const char *mechanism = o->mechanism;
+    if (mechanism == NULL)
+        mechanism = smtp_auth_offers(&c->ext, "PLAIN")   ? "PLAIN"
+                    : smtp_auth_offers(&c->ext, "LOGIN") ? "LOGIN"
+                                                         : NULL;
+    if (mechanism == NULL) {
+        fprintf(stderr,
+                "mailwalk-send: the server offers AUTH %s, but mailwalk-send speaks "
+                "only PLAIN and LOGIN\n",
+                c->ext.auth_mechanisms);
+        finish(c);
+        return EXIT_PERMANENT;
+    }
+    int rc = strcasecmp(mechanism, "LOGIN") == 0
+                 ? smtp_auth_login(c, o->user, password, &reply)
+                 : smtp_auth_plain(c, o->user, password, &reply);
+    if (rc < 0)
+        return conversation_broke(c);
+    if (reply.code != 235)
+        return refused(c, "our login (AUTH): check --user and the password", &reply);
+    note(o, "logged in as %s (RFC 4954 §6: 235)", o->user);
+    return -1;
+}
+
+/* The whole session: connect, greet, EHLO, [STARTTLS, EHLO, AUTH,]
+ * envelope, DATA, QUIT. ctx is NULL without TLS. */
+static int send_mail(struct smtp_client *c, const struct options *o, SSL_CTX *ctx,
+                     const char *password, char *body, size_t body_len)
 {
     struct smtp_reply reply;
     if (o->timeout_s > 0)
         c->timeout_cap_ms = o->timeout_s * 1000;
     int connect_ms = (o->timeout_s > 0 ? o->timeout_s : 30) * 1000;
+    /* Which name the certificate must carry: the host we were told to
+     * reach. With --insecure no name is checked (and no SNI sent). */
+    const char *verify_name = o->insecure ? NULL : o->host;
 
-    /* 1. Connection setup: TCP, then the server's 220 (RFC 5321 §3.1). */
-    if (smtp_connect(c, o->host, o->port, connect_ms, &reply) < 0)
+    /* 1. Connection setup: TCP, [TLS,] then the server's 220 (RFC 5321
+     * §3.1, RFC 8314 §3.3). */
+    int connected = o->tls ? smtp_connect_tls(c, o->host, o->port, connect_ms, ctx,
+                                              verify_name, &reply)
+                           : smtp_connect(c, o->host, o->port, connect_ms, &reply);
+    if (connected < 0)
         return c->connected ? conversation_broke(c) : connection_failed(c, o);
     if (reply.code != 220)
         return refused(c, "to talk to us (its greeting)", &reply);
@@ -568,8 +893,22 @@ static int send_mail(struct smtp_client *c, const struct options *o, char *body,
     if (reply.code != 250)
         return refused(c, "our EHLO/HELO", &reply);
 
+    /* 1b. Security: seal the connection, then log in - in that order,
+     * so the password only ever travels under TLS. */
+    int rc;
+    if (o->starttls) {
+        rc = start_tls(c, o, ctx, helo);
+        if (rc >= 0)
+            return rc;
+    }
+    if (o->user != NULL) {
+        rc = log_in(c, o, password);
+        if (rc >= 0)
+            return rc;
+    }
+
     struct message m;
-    int rc = prepare_message(c, o, body, body_len, &m);
+    rc = prepare_message(c, o, body, body_len, &m);
     if (rc >= 0)
         return rc;
 
@@ -663,15 +1002,41 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
+    /* OpenSSL writes to the socket with write(): if the server has gone,
+     * that raises SIGPIPE, which would kill us without a word. Ignored, the
+     * write fails with EPIPE and we report it. */
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Ask for the password first, before the body (which may also come
+     * from the terminal) and before any connection is made. */
+    char password[SMTP_AUTH_FIELD_MAX + 2] = "";
+    if (o.user != NULL) {
+        rc = read_password(&o, password, sizeof password);
+        if (rc >= 0)
+            return rc;
+    }
+
+    SSL_CTX *ctx = NULL;
+    if (o.starttls || o.tls) {
+        ctx = make_tls_context(&o);
+        if (ctx == NULL) {
+            OPENSSL_cleanse(password, sizeof password);
+            return EXIT_USAGE;
+        }
+        if (o.insecure)
+            warn_insecure();
+    }
+
     char *body;
     size_t body_len;
     rc = read_body(&o, &body, &body_len);
-    if (rc >= 0)
-        return rc;
-
-    struct smtp_client client;
-    smtp_client_init(&client, print_transcript, &o);
-    rc = send_mail(&client, &o, body, body_len);
-    free(body);
+    if (rc < 0) {
+        struct smtp_client client;
+        smtp_client_init(&client, print_transcript, &o);
+        rc = send_mail(&client, &o, ctx, password, body, body_len);
+        free(body);
+    }
+    OPENSSL_cleanse(password, sizeof password);
+    SSL_CTX_free(ctx);
     return rc;
 }
