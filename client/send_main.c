@@ -490,9 +490,11 @@ static int read_password(const struct options *o, char *password, size_t cap)
     }
     quiet = saved;
     quiet.c_lflag &= (tcflag_t)~ECHO;
+    /* Echo off *before* the prompt: a fast typist (or a script) may answer
+     * the moment the prompt shows, and TCSAFLUSH drops unread input. */
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     fprintf(stderr, "Password for %s: ", o->user);
     fflush(stderr);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     char *got = fgets(password, (int)cap, stdin);
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
     fprintf(stderr, "\n");

@@ -25,6 +25,10 @@ import datetime
 import ipaddress
 import logging
 import os
+import pty
+import select
+import socket
+import subprocess
 import ssl
 import sys
 import tempfile
@@ -32,6 +36,7 @@ import threading
 import warnings
 
 from mailwalk_client_test import SKIP, check, free_port, send
+from mailwalk_test import WAIT_SECONDS, program
 
 try:
     from aiosmtpd.smtp import SMTP, AuthResult
@@ -334,6 +339,120 @@ def test_implicit_tls(good, folder):
         server.stop()
 
 
+class InjectingServer:
+    """A hand-written server that plays an attacker's trick: right behind
+    its "220 Ready to start TLS" it sends a plaintext line of its own, in
+    the same packet, and its plaintext EHLO reply offers AUTH PLAIN that the
+    sealed one does not. The client must throw both away (CVE-2011-0411,
+    RFC 3207 §4.2)."""
+
+    INJECTED = b"250-AUTH PLAIN\r\n"
+
+    def __init__(self, cert):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(*cert)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(WAIT_SECONDS)
+        self.port = self.sock.getsockname()[1]
+        self.received = []
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            conn, _ = self.sock.accept()
+            conn.settimeout(WAIT_SECONDS)
+            plain = conn.makefile("rb")
+            conn.sendall(b"220 mx.bob.example ESMTP\r\n")
+            self.received.append(plain.readline())  # EHLO
+            conn.sendall(b"250-mx.bob.example\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n")
+            self.received.append(plain.readline())  # STARTTLS
+            conn.sendall(b"220 Ready to start TLS\r\n" + self.INJECTED)
+            sealed = self.context.wrap_socket(conn, server_side=True)
+            lines = sealed.makefile("rb")
+            self.received.append(lines.readline())  # EHLO again
+            sealed.sendall(b"250-mx.bob.example\r\n250 8BITMIME\r\n")
+            # The client should now stop: no AUTH under TLS. Record the rest.
+            while True:
+                line = lines.readline()
+                if not line:
+                    break
+                self.received.append(line)
+                if line.startswith(b"QUIT"):
+                    sealed.sendall(b"221 Bye\r\n")
+                    break
+            sealed.close()
+        except (OSError, ssl.SSLError) as e:
+            self.error = str(e)
+
+    def join(self):
+        self.thread.join(WAIT_SECONDS)
+        self.sock.close()
+
+
+def test_plaintext_before_tls_discarded(good, folder):
+    """What came in plaintext does not count after the handshake: the
+    injected line is discarded (and reported), and the AUTH offered only in
+    the plaintext EHLO reply is forgotten, so --user stops with exit 5."""
+    server = InjectingServer(good)
+    password_file = os.path.join(folder, "password")
+    rc, out, err = run_send(server.port, "--starttls", "--cafile", good[0], "--user",
+                            USER, "--password-file", password_file)
+    server.join()
+    check(server.error is None, server.error)
+    check(rc == 5, f"exit {rc}: {out}\n{err}")
+    n = len(InjectingServer.INJECTED)
+    check(f"discarded {n} byte(s) the server sent in plaintext" in out, out)
+    check("does not offer AUTH" in err, err)
+    check(not any(l.startswith(b"AUTH") for l in server.received), server.received)
+    check(server.received[-1].startswith(b"QUIT"), server.received)
+
+
+def test_password_prompt(good):
+    """Without --password-file the password is typed at a terminal (a pty
+    here), and the terminal does not echo it."""
+    server = Server(good)
+    master, slave = pty.openpty()
+    try:
+        cmd = [program("MAILWALK_SEND", "client/mailwalk-send"),
+               "--server", f"127.0.0.1:{server.port}", "--from", "alice@alice.example",
+               "--to", "bob@bob.example", "--body", "typed", "--starttls", "--cafile",
+               good[0], "--user", USER, "--timeout", "10"]
+        p = subprocess.Popen(cmd, stdin=slave, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        os.close(slave)
+        # Wait for the prompt on stderr, then type the password.
+        prompt = b""
+        while b"Password for alice: " not in prompt:
+            ready, _, _ = select.select([p.stderr], [], [], WAIT_SECONDS)
+            check(ready, f"no prompt: {prompt!r}")
+            chunk = os.read(p.stderr.fileno(), 100)
+            check(chunk, f"no prompt: {prompt!r}")
+            prompt += chunk
+        os.write(master, (PASSWORD + "\n").encode())
+        out, err = p.communicate(timeout=WAIT_SECONDS * 3)
+        # What the terminal showed: no echo of the password.
+        echoed = b""
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 1000)
+            except OSError:
+                break
+            if not chunk:
+                break
+            echoed += chunk
+        check(PASSWORD.encode() not in echoed, f"echoed: {echoed!r}")
+        check(p.returncode == 0, f"exit {p.returncode}: {out}\n{err}")
+        check(b"S: 235" in out, out)
+        no_secret(out.decode(), (prompt + err).decode())
+    finally:
+        os.close(master)
+        server.stop()
+
+
 def main():
     with tempfile.TemporaryDirectory() as folder:
         good = make_cert(folder, "mx.bob.example", dns=["mx.bob.example", "localhost"],
@@ -348,6 +467,8 @@ def main():
         test_bad_certificates(good, other, expired)
         test_insecure(other)
         test_implicit_tls(good, folder)
+        test_plaintext_before_tls_discarded(good, folder)
+        test_password_prompt(good)
     print("ok")
 
 
