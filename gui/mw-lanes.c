@@ -29,7 +29,8 @@ struct _MwLanes {
     gint64 last_frame_us; /* frame time of the last tick */
     guint tick_id;        /* our tick callback, or 0 */
     double speed;
-    int selected; /* selected row, or -1 */
+    int selected;       /* selected row, or -1 */
+    gboolean exporting; /* drawing for a file: every row, header on top */
 };
 
 G_DEFINE_FINAL_TYPE(MwLanes, mw_lanes, GTK_TYPE_WIDGET)
@@ -106,16 +107,28 @@ static double column_x(MwLanes *self, guint column)
     return left + (right - left) * before / total;
 }
 
-/* How far the view is scrolled down: the actor boxes stay on top. */
-static double scroll_offset(MwLanes *self)
+/* The part of the diagram in view: [*top, *top + *height). Without a
+ * scrolled window around us, or when drawing for a file, all of it. */
+static void visible_part(MwLanes *self, double *top, double *height)
 {
     GtkWidget *scroller =
         gtk_widget_get_ancestor(GTK_WIDGET(self), GTK_TYPE_SCROLLED_WINDOW);
-    if (scroller == NULL)
-        return 0;
+    *top = 0;
+    *height = gtk_widget_get_height(GTK_WIDGET(self));
+    if (scroller == NULL || self->exporting)
+        return;
     GtkAdjustment *adj =
         gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroller));
-    return gtk_adjustment_get_value(adj);
+    *top = gtk_adjustment_get_value(adj);
+    *height = gtk_adjustment_get_page_size(adj);
+}
+
+/* How far the view is scrolled down: the actor boxes stay on top. */
+static double scroll_offset(MwLanes *self)
+{
+    double top, height;
+    visible_part(self, &top, &height);
+    return top;
 }
 
 double mw_lanes_get_row_y(MwLanes *self, guint index)
@@ -336,8 +349,15 @@ static void mw_lanes_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
                               &GRAPHENE_RECT_INIT(0, 0, (float)width, (float)height));
     draw_phases(self, snapshot, width);
     draw_lifelines(self, snapshot, height);
-    for (guint i = 0; i < self->lines->len; i++)
-        draw_row(self, snapshot, i);
+    /* Only the rows in view: with a thousand rows, drawing all of them on
+     * every frame would cost more than the frame has. */
+    double top, view;
+    visible_part(self, &top, &view);
+    for (guint i = 0; i < self->lines->len; i++) {
+        double y = mw_lanes_get_row_y(self, i);
+        if (y + ROW_HEIGHT >= top && y <= top + view)
+            draw_row(self, snapshot, i);
+    }
     draw_actors(self, snapshot);
 }
 
@@ -400,6 +420,11 @@ guint mw_lanes_launch(MwLanes *self, MwLine *line)
             gtk_widget_add_tick_callback(GTK_WIDGET(self), on_tick, NULL, NULL);
     gtk_widget_queue_resize(GTK_WIDGET(self));
     return index;
+}
+
+void mw_lanes_set_exporting(MwLanes *self, gboolean exporting)
+{
+    self->exporting = exporting;
 }
 
 void mw_lanes_hurry(MwLanes *self)

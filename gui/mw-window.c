@@ -425,7 +425,10 @@ static void on_diagram_file(GtkNativeDialog *dialog, int response, gpointer data
     if (path == NULL)
         return;
     GError *error = NULL;
-    if (!mw_save_widget_png(GTK_WIDGET(self->lanes), path, &error)) {
+    mw_lanes_set_exporting(self->lanes, TRUE);
+    gboolean saved = mw_save_widget_png(GTK_WIDGET(self->lanes), path, &error);
+    mw_lanes_set_exporting(self->lanes, FALSE);
+    if (!saved) {
         gtk_label_set_text(self->status_label, error->message);
         g_error_free(error);
     }
