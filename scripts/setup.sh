@@ -16,8 +16,9 @@ build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-
                 libgtk-4-dev)
 # swaks, curl, Python's smtplib and aiosmtpd, and Postfix's smtp-source and
 # smtp-sink are the real SMTP peers in tests/interop and tests/bench.
-# xvfb runs the visualizer without a screen.
-test_packages=(swaks curl python3 python3-aiosmtpd postfix xvfb xauth)
+# xvfb runs the visualizer without a screen. swaks needs Net::SSLeay for
+# --tls and --tlsc (the security interop tests).
+test_packages=(swaks libnet-ssleay-perl curl python3 python3-aiosmtpd postfix xvfb xauth)
 
 want=("${build_packages[@]}")
 if [ "${1:-build}" = test ]; then

@@ -73,6 +73,11 @@ static void refuse_busy(int listener, const struct server_config *config,
         return; /* a worker took it after all */
     char peer[64], reply[300];
     listener_format_address(&addr, len, peer, sizeof peer, 0);
+    /* SIMPLIFICATION: on an --smtps listener the client expects a TLS
+     * handshake first, so it cannot read this plaintext 421; it sees a
+     * failed handshake instead. A real server would hand the client to a
+     * TLS-speaking process or just close. The effect is the same: try
+     * again later. */
     int n = snprintf(reply, sizeof reply,
                      "421 4.3.2 %s Too many connections, try again later\r\n",
                      config->hostname);
