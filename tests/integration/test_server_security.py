@@ -264,6 +264,20 @@ class SecurityTest(unittest.TestCase):
             results = [e["result"] for e in server.events() if e["event"] == "auth"]
             self.assertEqual(results, ["failed"] * 3)
 
+    def test_auth_lines_up_to_12288_octets(self):
+        # RFC 4954 §4: AUTH answers may be far longer than a 512-octet
+        # command. 12000 octets must arrive whole (here: a user name of
+        # NULs, refused as a login, 535); longer ones get 500 5.5.6.
+        with self.server() as server:
+            with self.starttls(server, server.ports["submission"][0]) as c:
+                c.command("EHLO alice.example")
+                self.assertEqual(c.command("AUTH LOGIN")[0], 334)
+                self.assertEqual(c.command("A" * 12000)[0], 535)
+                self.assertEqual(c.command("AUTH LOGIN")[0], 334)
+                self.assertEqual(c.command("A" * 20000),
+                                 (500, ["5.5.6 Authentication exchange line is too long"]))
+                self.assertEqual(c.command("NOOP")[0], 250)  # nothing else was said
+
     # ----- submission (RFC 6409) and relaying ---------------------------
 
     def test_submission_mail_before_auth_530(self):
