@@ -651,6 +651,20 @@ static int connection_failed(const struct smtp_client *c, const struct options *
 /* The TLS handshake failed, most often on the certificate: say what to do. */
 static int tls_failed(struct smtp_client *c)
 {
+    if (strstr(c->error, "IP address mismatch") != NULL ||
+        strstr(c->error, "hostname mismatch") != NULL) {
+        /* The commonest classroom mistake: a certificate made for
+         * "localhost" (the server's --hostname) reached as 127.0.0.1. */
+        fprintf(stderr,
+                "mailwalk-send: %s\n"
+                "  (the certificate is made out for another name. Give --server the\n"
+                "  name it carries - for the classroom server, its --hostname, e.g.\n"
+                "  localhost. To see the names: openssl x509 -in CERT -noout -ext "
+                "subjectAltName)\n",
+                c->error);
+        smtp_close(c);
+        return EXIT_CONNECTION;
+    }
     fprintf(stderr,
             "mailwalk-send: %s\n"
             "  (nothing was sent through TLS. Is the certificate for the name in\n"
