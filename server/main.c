@@ -122,6 +122,14 @@ static int setup_tls(struct server_config *config, const struct event_log *log)
         fprintf(stderr, "mailwalk-server: cannot use the TLS certificate: %s\n", why);
         return -1;
     }
+    /* A certificate kept from a start with another --hostname would fail
+     * every client's name check; say so instead of leaving a puzzle. */
+    if (tls_certificate_names(cert_path, config->hostname) == 0)
+        fprintf(stderr,
+                "mailwalk-server: warning: %s is not for %s, so clients that "
+                "check names will refuse it%s\n",
+                cert_path, config->hostname,
+                config->tls_cert ? "" : " (delete it and its key to make a new one)");
     char fingerprint[128];
     if (tls_fingerprint(cert_path, fingerprint, sizeof fingerprint) < 0)
         snprintf(fingerprint, sizeof fingerprint, "unknown");

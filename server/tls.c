@@ -147,6 +147,20 @@ SSL_CTX *tls_server_context(const char *cert_path, const char *key_path, char *w
     return NULL;
 }
 
+int tls_certificate_names(const char *cert_path, const char *hostname)
+{
+    FILE *file = fopen(cert_path, "r");
+    if (file == NULL)
+        return -1;
+    X509 *cert = PEM_read_X509(file, NULL, NULL, NULL);
+    fclose(file);
+    if (cert == NULL)
+        return -1;
+    int rc = X509_check_host(cert, hostname, 0, 0, NULL) == 1 ? 1 : 0;
+    X509_free(cert);
+    return rc;
+}
+
 int tls_fingerprint(const char *cert_path, char *out, size_t cap)
 {
     FILE *file = fopen(cert_path, "r");

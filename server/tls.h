@@ -25,6 +25,11 @@ int tls_ensure_self_signed(const char *cert_path, const char *key_path,
 SSL_CTX *tls_server_context(const char *cert_path, const char *key_path, char *why,
                             size_t why_cap);
 
+/* Does the certificate at cert_path carry hostname (subjectAltName, RFC
+ * 6125)? Returns 1 (yes), 0 (no), or -1 (cannot read it). A certificate
+ * made for an earlier --hostname would fail every client's name check. */
+int tls_certificate_names(const char *cert_path, const char *hostname);
+
 /* The certificate's SHA-256 fingerprint as "AB:CD:...". Returns 0 or -1. */
 int tls_fingerprint(const char *cert_path, char *out, size_t cap);
 

@@ -122,6 +122,14 @@ class SecurityTest(unittest.TestCase):
                     self.assertEqual(fourth.cert_path, cert)
                     self.assertFalse(os.path.exists(
                         os.path.join(fourth.maildir, ".state")))
+                # Kept from a start under another name: a warning says so.
+                with self.server("--state-dir", state, "--hostname",
+                                 "mx.other.example") as fifth:
+                    self.assertEqual(fifth.fingerprint, fp)
+                    fifth.proc.terminate()
+                    fifth.proc.wait(WAIT_SECONDS)
+                    err = fifth.proc.stderr.read().decode()
+                    self.assertIn("is not for mx.other.example", err)
 
     # ----- STARTTLS (RFC 3207) ----------------------------------------
 

@@ -48,6 +48,11 @@ static void test_self_signed_certificate(void **state)
     assert_int_equal(X509_check_host(x, "mx.bob.example", 0, 0, NULL), 1);
     assert_int_equal(X509_check_host(x, "evil.example", 0, 0, NULL), 0);
     X509_free(x);
+    /* The same check, as mailwalk-server asks it at start-up. */
+    assert_int_equal(tls_certificate_names(cert, "mx.bob.example"), 1);
+    assert_int_equal(tls_certificate_names(cert, "MX.Bob.Example"), 1);
+    assert_int_equal(tls_certificate_names(cert, "mx.alice.example"), 0);
+    assert_int_equal(tls_certificate_names("/nonexistent/cert.pem", "x"), -1);
 
     /* The key is for the owner's eyes only. */
     struct stat st;
