@@ -165,9 +165,9 @@ static void on_realize(GtkWidget *widget, gpointer data)
 static void report_done(MwWindow *self)
 {
     self->done_reported = TRUE;
-    self->playing = FALSE;
     update_status(self);
     g_print("mailwalk: %s\n", self->finish_message);
+    fflush(stdout);
     if (self->options.timing && self->frames_flying > 0)
         g_print("mailwalk: %u rows; %u frames while animating, %.1f frames/s on "
                 "average, slowest frame %.1f ms\n",
@@ -222,6 +222,8 @@ static void on_run_line(MwRun *run, gpointer line, gboolean held, gpointer data)
     pending->line = line;
     pending->held = held;
     g_queue_push_tail(&self->pending, pending);
+    /* With your own client, the story goes on after a connection ends. */
+    self->finished = self->done_reported = FALSE;
     launch_next(self);
     update_status(self);
 }
@@ -262,7 +264,10 @@ static void start_scenario(MwWindow *self)
     self->finished = self->done_reported = FALSE;
     self->flying_held = FALSE;
     self->follow = TRUE;
-    mw_lanes_set_actors(self->lanes, mw_one_hop_actors, mw_one_hop_gaps);
+    mw_lanes_set_actors(self->lanes,
+                        self->scenario->client_args ? mw_one_hop_actors
+                                                    : mw_own_client_actors,
+                        mw_one_hop_gaps);
     gtk_label_set_text(self->summary_label, self->scenario->summary);
     on_selected(self->lanes, -1, self);
 
@@ -270,7 +275,17 @@ static void start_scenario(MwWindow *self)
     g_signal_connect(self->run, "line", G_CALLBACK(on_run_line), self);
     g_signal_connect(self->run, "finished", G_CALLBACK(on_run_finished), self);
     GError *error = NULL;
-    if (!mw_run_start(self->run, &error)) {
+    gboolean started = mw_run_start(self->run, &error);
+    if (started && self->scenario->client_args == NULL) {
+        char *text = g_strdup_printf(
+            "%s\n\nConnect to 127.0.0.1:%u, for example:   swaks --server "
+            "127.0.0.1:%u --to bob@bob.example",
+            self->scenario->summary, mw_run_get_tap_port(self->run),
+            mw_run_get_tap_port(self->run));
+        gtk_label_set_text(self->summary_label, text);
+        g_free(text);
+    }
+    if (!started) {
         char *text =
             g_strdup_printf("Could not start the scenario: %s", error->message);
         gtk_label_set_text(self->status_label, text);

@@ -273,6 +273,19 @@ static void maybe_finish(MwRun *run)
     if (!run->client_done || !run->connection_done)
         return;
     poll_event_log(run); /* the last events, before we judge */
+    if (run->scenario->client_args == NULL) {
+        /* Your own client: its connection closed; tell, and wait for the
+         * next one on the same tap. */
+        run->connection_done = FALSE;
+        guint delivered = mw_run_count_delivered(run, "bob");
+        char *message = g_strdup_printf(
+            "Connection closed; %u letter%s in Bob's Maildir so far. Connect again "
+            "to 127.0.0.1:%u.",
+            delivered, delivered == 1 ? "" : "s", mw_run_get_tap_port(run));
+        g_signal_emit(run, signals[SIGNAL_FINISHED], 0, TRUE, message);
+        g_free(message);
+        return;
+    }
     if (!run->reader_started) {
         start_reader(run);
         if (!run->reader_done)
@@ -446,16 +459,22 @@ gboolean mw_run_start(MwRun *run, GError **error)
 
     run->tap = mw_tap_new("127.0.0.1", port);
     mw_tap_set_hold(run->tap, TRUE);
+    if (run->scenario->client_args == NULL)
+        mw_tap_set_preferred_port(run->tap, MW_OWN_CLIENT_PORT);
     g_signal_connect(run->tap, "unit-arrived", G_CALLBACK(on_unit_arrived), run);
     g_signal_connect(run->tap, "connection-closed", G_CALLBACK(on_connection_closed),
                      run);
     if (!mw_tap_start(run->tap, error))
         return FALSE;
 
-    run->client = start_client(run, mw_tap_get_port(run->tap), error);
-    if (run->client == NULL)
-        return FALSE;
-    g_subprocess_wait_async(run->client, run->cancellable, on_client_exited, run);
+    if (run->scenario->client_args == NULL) {
+        run->client_done = TRUE; /* bring your own: no client of ours */
+    } else {
+        run->client = start_client(run, mw_tap_get_port(run->tap), error);
+        if (run->client == NULL)
+            return FALSE;
+        g_subprocess_wait_async(run->client, run->cancellable, on_client_exited, run);
+    }
     run->log_poll_id = g_timeout_add(50, poll_event_log, run);
     return TRUE;
 }
@@ -464,6 +483,11 @@ void mw_run_release(MwRun *run)
 {
     if (run->tap != NULL)
         mw_tap_release_next(run->tap);
+}
+
+guint16 mw_run_get_tap_port(MwRun *run)
+{
+    return run->tap ? mw_tap_get_port(run->tap) : 0;
 }
 
 guint mw_run_count_delivered(MwRun *run, const char *mailbox)

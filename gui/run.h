@@ -32,6 +32,9 @@ void mw_run_release(MwRun *run);
 /* Stop every program and remove the temporary folder. */
 void mw_run_stop(MwRun *run);
 
+/* Where clients connect: the wire tap's port. */
+guint16 mw_run_get_tap_port(MwRun *run);
+
 /* How many letters are in mailbox's new/ folder right now. */
 guint mw_run_count_delivered(MwRun *run, const char *mailbox);
 

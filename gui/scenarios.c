@@ -17,6 +17,15 @@ const char *const mw_one_hop_actors[] = {
     NULL,
 };
 
+/* The same, when the client is yours. */
+const char *const mw_own_client_actors[] = {
+    "Your client\n(swaks, curl, nc ...)",
+    "Bob's server\n(mailwalk-server)",
+    "Bob's mailbox\n(Maildir)",
+    "Bob's user agent\n(mailwalk-read)",
+    NULL,
+};
+
 /* The wire hop gets most of the width: its lines carry the long labels. */
 const double mw_one_hop_gaps[] = {2.4, 1.0, 1.0};
 
@@ -104,6 +113,11 @@ static const MwScenario scenarios[] = {
      "not serve. A server that did that for anyone would be an open relay, a "
      "spammer's tool; this one answers 550 5.7.1.",
      no_args, relay_client, MW_EXPECT_REFUSED},
+    {"your-client", "Bring your own client",
+     "Bob's server is running, behind the wire tap. Point any SMTP client at the "
+     "tap and watch it talk: swaks, curl, Thunderbird, Python's smtplib, your own "
+     "lab build, or nc -C to type the lines yourself.",
+     no_args, NULL, MW_EXPECT_ANYTHING},
     {"long-letter", "A long letter",
      "A letter of a thousand lines. After DATA's 354 every line is message text, "
      "and the server says nothing until the final dot: one reply for the whole "

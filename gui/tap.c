@@ -63,7 +63,8 @@ struct _MwTap {
     GQueue held;               /* HeldUnit*, oldest first */
     GList *relays;             /* Relay*, open connections */
     guint next_id;
-    guint connect_timeout; /* seconds to wait for the server */
+    guint connect_timeout;  /* seconds to wait for the server */
+    guint16 preferred_port; /* where to listen if free, or 0 */
 };
 
 G_DEFINE_FINAL_TYPE(MwTap, mw_tap, G_TYPE_OBJECT)
@@ -342,22 +343,36 @@ void mw_tap_set_connect_timeout(MwTap *tap, guint seconds)
     tap->connect_timeout = seconds;
 }
 
-gboolean mw_tap_start(MwTap *tap, GError **error)
+void mw_tap_set_preferred_port(MwTap *tap, guint16 port)
 {
-    g_return_val_if_fail(tap->listener == NULL, FALSE);
-    tap->listener = g_socket_listener_new();
+    tap->preferred_port = port;
+}
+
+/* Listen on 127.0.0.1:port; the port really used goes into tap->port. */
+static gboolean listen_on(MwTap *tap, guint16 port, GError **error)
+{
     GInetAddress *loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-    GSocketAddress *address = g_inet_socket_address_new(loopback, 0);
+    GSocketAddress *address = g_inet_socket_address_new(loopback, port);
     GSocketAddress *bound = NULL;
     gboolean ok =
         g_socket_listener_add_address(tap->listener, address, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &bound, error);
     g_object_unref(address);
     g_object_unref(loopback);
-    if (!ok)
-        return FALSE;
-    tap->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-    g_object_unref(bound);
+    if (ok) {
+        tap->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+        g_object_unref(bound);
+    }
+    return ok;
+}
+
+gboolean mw_tap_start(MwTap *tap, GError **error)
+{
+    g_return_val_if_fail(tap->listener == NULL, FALSE);
+    tap->listener = g_socket_listener_new();
+    if (tap->preferred_port == 0 || !listen_on(tap, tap->preferred_port, NULL))
+        if (!listen_on(tap, 0, error))
+            return FALSE;
     accept_next(tap);
     return TRUE;
 }

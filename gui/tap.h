@@ -38,7 +38,11 @@ MwTap *mw_tap_new(const char *upstream_host, guint16 upstream_port);
 /* How long to wait for the server to accept a connection (default 10 s). */
 void mw_tap_set_connect_timeout(MwTap *tap, guint seconds);
 
-/* Start listening on 127.0.0.1 with a port of the kernel's choosing. */
+/* Listen on this port if it is free (call before mw_tap_start). */
+void mw_tap_set_preferred_port(MwTap *tap, guint16 port);
+
+/* Start listening on 127.0.0.1: on the preferred port if one was set and
+ * is free, else on a port of the kernel's choosing. */
 gboolean mw_tap_start(MwTap *tap, GError **error);
 
 /* The port clients should connect to (after mw_tap_start). */

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 MAILWALK = os.environ.get("MAILWALK_GUI", "build/gui/mailwalk")
@@ -26,6 +27,14 @@ def png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
+def listening(port):
+    """Is something listening on 127.0.0.1:port? (Asked without connecting:
+    a connection would be a client of its own.)"""
+    out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port], capture_output=True,
+                         text=True).stdout
+    return "LISTEN" in out
+
+
 def scenarios():
     out = subprocess.run([MAILWALK, "--list-scenarios"], capture_output=True,
                          text=True, timeout=30, check=True).stdout
@@ -35,7 +44,8 @@ def scenarios():
 class ScenarioTest(unittest.TestCase):
     def test_list_names_the_scenarios(self):
         names = scenarios()
-        for expected in ["hello", "esmtp", "no-such-user", "too-big", "open-relay"]:
+        for expected in ["hello", "esmtp", "no-such-user", "too-big", "open-relay",
+                         "your-client", "long-letter"]:
             self.assertIn(expected, names)
 
     def test_unknown_scenario_is_refused(self):
@@ -44,8 +54,46 @@ class ScenarioTest(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn("--list-scenarios", result.stderr)
 
+    def run_window(self, name, shot, timeout=90):
+        return subprocess.Popen(
+            ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", MAILWALK,
+             "--scenario", name, "--autoplay", "--speed", "16",
+             "--exit-when-done", "--screenshot", shot],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, GSK_RENDERER="cairo"))
+
+    def test_your_own_client_is_shown(self):
+        # swaks talks to the tap's port; the window shows it and, with
+        # --exit-when-done, ends when that connection closes.
+        if shutil.which("swaks") is None:
+            self.skipTest("swaks is not installed")
+        with tempfile.TemporaryDirectory() as tmp:
+            shot = os.path.join(tmp, "own.png")
+            window = self.run_window("your-client", shot)
+            try:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and not listening(2526):
+                    time.sleep(0.2)
+                self.assertTrue(listening(2526), "the tap is not listening on 2526")
+                swaks = subprocess.run(
+                    ["swaks", "--server", "127.0.0.1:2526", "--to", "bob@bob.example",
+                     "--from", "student@example.org"],
+                    capture_output=True, text=True, timeout=120)
+                self.assertEqual(swaks.returncode, 0, swaks.stdout + swaks.stderr)
+                out, err = window.communicate(timeout=120)
+            finally:
+                if window.poll() is None:
+                    window.kill()
+            self.assertEqual(window.returncode, 0, out + err)
+            self.assertIn("1 letter in Bob's Maildir", out)
+            self.assertIsNotNone(png_size(shot))
+
     def test_every_scenario_plays_to_its_end(self):
         for name in scenarios():
+            if name == "your-client":
+                continue  # needs a client: test_your_own_client_is_shown
+            if name == "long-letter":
+                continue  # a minute of animation: docs/performance.md runs it
             with self.subTest(scenario=name), tempfile.TemporaryDirectory() as tmp:
                 shot = os.path.join(tmp, name + ".png")
                 result = subprocess.run(
