@@ -284,6 +284,10 @@ static void start_scenario(MwWindow *self)
             mw_run_get_tap_port(self->run));
         gtk_label_set_text(self->summary_label, text);
         g_free(text);
+        /* Also on stdout, for scripts and tests that bring the client. */
+        g_print("mailwalk: waiting for your client on 127.0.0.1:%u\n",
+                mw_run_get_tap_port(self->run));
+        fflush(stdout);
     }
     if (!started) {
         char *text =
