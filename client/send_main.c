@@ -115,7 +115,8 @@ static const char usage_text[] =
     "  3  connection failure: could not connect, the connection broke, or TLS\n"
     "     failed (no STARTTLS offered, a certificate that did not check)\n"
     "  4  temporary failure: the server said 4xx (try again later)\n"
-    "  5  permanent failure: the server said 5xx (fix something first)\n";
+    "  5  permanent failure: the server said 5xx (fix something first), e.g.\n"
+    "     535 wrong password; or it offers no AUTH for --user\n";
 
 /* ---- Options ------------------------------------------------------------ */
 
