@@ -137,8 +137,13 @@ static void finish_message(struct session *s)
 
     if (rc == 0) {
         s->messages++;
-        event_log_write(s->log, s->id, "delivered", "file", spool->name, "mailbox",
-                        mailboxes[0], NULL);
+        /* Who handed it in, when they logged in: the submission story. */
+        if (s->auth_user[0] != '\0')
+            event_log_write(s->log, s->id, "delivered", "file", spool->name, "mailbox",
+                            mailboxes[0], "user", s->auth_user, NULL);
+        else
+            event_log_write(s->log, s->id, "delivered", "file", spool->name, "mailbox",
+                            mailboxes[0], NULL);
         session_reply(s, 250, "2.0.0",
                       "OK: message %s.%u delivered to %zu "
                       "recipient%s",

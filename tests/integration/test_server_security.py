@@ -304,6 +304,9 @@ class SecurityTest(unittest.TestCase):
                 self.assertEqual(c.command("Subject: x\r\n\r\nbody\r\n.")[0], 250)
             (msg,) = server.messages("bob")
             self.assertIn(b" with ESMTPSA id ", msg)
+            time.sleep(0.2)
+            (delivered,) = [e for e in server.events() if e["event"] == "delivered"]
+            self.assertEqual(delivered["user"], "alice")
 
     def test_relay_attempts_without_auth_refused(self):
         with self.server() as server:
