@@ -176,7 +176,9 @@ static void take_answer(struct session *s, const char *text, size_t len)
             auth_failed(s, "(unusable name)");
             break;
         }
-        snprintf(s->login_user, sizeof s->login_user, "%s", (const char *)decoded);
+        /* n <= AUTH_MAX_FIELD < sizeof login_user, checked just above. */
+        memcpy(s->login_user, decoded, (size_t)n);
+        s->login_user[n] = '\0';
         s->auth_step = AUTH_LOGIN_WAIT_PASSWORD;
         session_reply(s, 334, NULL, "UGFzc3dvcmQ6"); /* "Password:" */
         break;

@@ -81,9 +81,12 @@ static X509 *make_certificate(EVP_PKEY *key, const char *hostname)
                                (const unsigned char *)hostname, -1, -1, 0);
     X509_set_issuer_name(cert, name);
 
-    /* Clients check the name against subjectAltName (RFC 6125), not CN. */
-    char san[300];
-    snprintf(san, sizeof san, "DNS:%s", hostname);
+    /* Clients check the name against subjectAltName (RFC 6125), not CN.
+     * Besides the server's name we add the loopback names, so that a
+     * client on the same machine can check the certificate however it
+     * connects: mx.bob.example, localhost, 127.0.0.1 or ::1. */
+    char san[400];
+    snprintf(san, sizeof san, "DNS:%s,DNS:localhost,IP:127.0.0.1,IP:::1", hostname);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);

@@ -47,6 +47,11 @@ static void test_self_signed_certificate(void **state)
     fclose(f);
     assert_int_equal(X509_check_host(x, "mx.bob.example", 0, 0, NULL), 1);
     assert_int_equal(X509_check_host(x, "evil.example", 0, 0, NULL), 0);
+    /* ...and so do the loopback names a classroom connects with. */
+    assert_int_equal(X509_check_host(x, "localhost", 0, 0, NULL), 1);
+    assert_int_equal(X509_check_ip_asc(x, "127.0.0.1", 0), 1);
+    assert_int_equal(X509_check_ip_asc(x, "::1", 0), 1);
+    assert_int_equal(X509_check_ip_asc(x, "10.0.0.1", 0), 0);
     X509_free(x);
     /* The same check, as mailwalk-server asks it at start-up. */
     assert_int_equal(tls_certificate_names(cert, "mx.bob.example"), 1);
