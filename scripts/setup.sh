@@ -16,9 +16,11 @@ build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-
                 libgtk-4-dev)
 # swaks, curl, Python's smtplib and aiosmtpd, and Postfix's smtp-source and
 # smtp-sink are the real SMTP peers in tests/interop and tests/bench.
-# xvfb runs the visualizer without a screen. swaks needs Net::SSLeay for
-# --tls and --tlsc (the security interop tests).
-test_packages=(swaks libnet-ssleay-perl curl python3 python3-aiosmtpd postfix xvfb xauth)
+# swaks needs Net::SSLeay for --tls and --tlsc (the security interop tests);
+# xvfb runs the visualizer without a screen; python3-cryptography makes test
+# certificates; iproute2's ss tells whether a port listens.
+test_packages=(swaks libnet-ssleay-perl curl python3 python3-aiosmtpd
+               python3-cryptography postfix xvfb xauth iproute2)
 
 want=("${build_packages[@]}")
 if [ "${1:-build}" = test ]; then
