@@ -147,7 +147,7 @@ static PangoLayout *make_layout(MwLanes *self, const MwLine *line)
     if (line->kind == MW_LINE_REPLY)
         markup = g_strdup_printf("<tt>%s</tt>", escaped);
     else if (line->kind == MW_LINE_TLS)
-        markup = g_strdup_printf("🔒 <i>%s</i>", escaped);
+        markup = g_strdup_printf("<i>%s</i>", escaped);
     else if (line->kind == MW_LINE_EVENT)
         markup = g_strdup_printf("<i>%s</i>", escaped);
     else if (line->kind == MW_LINE_DATA && line->text[0] == '\0')

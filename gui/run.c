@@ -36,6 +36,7 @@ struct _MwRun {
     gboolean client_done;
     gboolean connection_done;
     gboolean reader_started; /* Bob's user agent is checking the mailbox */
+    gboolean tls_started;    /* the server log said "tls": lines are sealed */
     gboolean reader_done;
     int client_status;
 };
@@ -155,9 +156,77 @@ static char *json_value(const char *json, const char *key)
     return value;
 }
 
+/* The value of "key":"..." with JSON's escapes undone (\" \\ \n \u00XX:
+ * all that common/event_log.c writes), for line text that may hold any
+ * byte. Bytes that are not UTF-8 come back as they were sent. */
+static char *json_text_value(const char *json, const char *key)
+{
+    char *needle = g_strdup_printf("\"%s\":\"", key);
+    const char *p = strstr(json, needle);
+    g_free(needle);
+    if (p == NULL)
+        return NULL;
+    p += strlen(key) + 4;
+    GString *out = g_string_new(NULL);
+    for (; *p != '\0' && *p != '"'; p++) {
+        if (*p != '\\') {
+            g_string_append_c(out, *p);
+            continue;
+        }
+        p++;
+        if (*p == 'u' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2]) &&
+            g_ascii_isxdigit(p[3]) && g_ascii_isxdigit(p[4])) {
+            g_string_append_c(out, (char)strtol((char[]){p[3], p[4], 0}, NULL, 16));
+            p += 4;
+        } else if (*p == 'n') {
+            g_string_append_c(out, '\n');
+        } else if (*p == 'r') {
+            g_string_append_c(out, '\r');
+        } else if (*p == 't') {
+            g_string_append_c(out, '\t');
+        } else if (*p != '\0') {
+            g_string_append_c(out, *p); /* \" \\ \/ */
+        } else {
+            break;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* After STARTTLS the tap sees only sealed records. The server's event log
+ * still knows every line it decrypted: show them, marked as what an
+ * eavesdropper does NOT see. */
+static void show_inside(MwRun *run, const char *event, const char *json)
+{
+    gboolean in = strcmp(event, "line_in") == 0 || strcmp(event, "data_in") == 0;
+    char *text = json_text_value(json, "text");
+    char *valid = g_utf8_make_valid(text ? text : "", -1);
+    char *shown = g_strdup_printf("inside TLS: %s", valid);
+    MwLine *line = mw_line_new(MW_LINE_EVENT, in ? COLUMN_CLIENT : COLUMN_SERVER,
+                               in ? COLUMN_SERVER : COLUMN_CLIENT, shown);
+    /* The tap cannot read the commands any more, so the phase follows the
+     * decrypted ones. */
+    if (strcmp(event, "data_in") == 0)
+        run->phase = MW_PHASE_TRANSFER;
+    else if (in)
+        run->phase = mw_phase_of_command(valid);
+    line->phase = run->phase;
+    line->event = g_strdup("inside");
+    emit_line(run, line, FALSE);
+    g_free(shown);
+    g_free(valid);
+    g_free(text);
+}
+
 static void handle_log_line(MwRun *run, const char *json)
 {
     char *event = json_value(json, "event");
+    if (g_strcmp0(event, "tls") == 0)
+        run->tls_started = TRUE;
+    else if (run->tls_started && event != NULL &&
+             (strcmp(event, "line_in") == 0 || strcmp(event, "line_out") == 0 ||
+              strcmp(event, "data_in") == 0))
+        show_inside(run, event, json);
     if (g_strcmp0(event, "delivered") == 0) {
         char *mailbox = json_value(json, "mailbox");
         char *file = json_value(json, "file");
@@ -404,13 +473,20 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
     char *program = mw_find_program("mailwalk-send");
     char *server = g_strdup_printf("127.0.0.1:%u", tap_port);
     char *big_file = g_build_filename(run->dir, "photos.txt", NULL);
+    char *cert = NULL;
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(argv, g_strdup(program));
     g_ptr_array_add(argv, g_strdup("--server"));
     g_ptr_array_add(argv, g_strdup(server));
     for (guint i = 0; run->scenario->client_args[i] != NULL; i++) {
         const char *arg = run->scenario->client_args[i];
-        if (strcmp(arg, "@LONG_FILE@") == 0) {
+        if (strcmp(arg, "@CERT@") == 0) {
+            /* The server's classroom certificate: trust exactly that one. */
+            g_free(cert);
+            cert =
+                g_build_filename(run->dir, "maildir", ".state", "tls-cert.pem", NULL);
+            arg = cert;
+        } else if (strcmp(arg, "@LONG_FILE@") == 0) {
             /* A thousand numbered lines, for "A long letter". */
             GString *text = g_string_new(NULL);
             for (int n = 1; n <= 1000; n++)
@@ -442,6 +518,7 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
     g_free(program);
     g_free(server);
     g_free(big_file);
+    g_free(cert);
     return client;
 }
 

@@ -88,6 +88,22 @@ static const char *const long_client[] = {
     "bob@bob.example", "--subject",           "The whole story",
     "--body-file",     "@LONG_FILE@",         NULL};
 
+static const char *const tls_client[] = {
+    "--helo",
+    "alice.example",
+    "--starttls",
+    "--cafile",
+    "@CERT@",
+    "--from",
+    "alice@alice.example",
+    "--to",
+    "bob@bob.example",
+    "--subject",
+    "Our secret",
+    "--body",
+    "Hi Bob,\n\nthe password is swordfish.\n\nAlice",
+    NULL};
+
 static const MwScenario scenarios[] = {
     {"hello", "Hello SMTP",
      "Alice's user agent opens a TCP connection to Bob's server, says HELO (plain "
@@ -113,6 +129,12 @@ static const MwScenario scenarios[] = {
      "not serve. A server that did that for anyone would be an open relay, a "
      "spammer's tool; this one answers 550 5.7.1.",
      no_args, relay_client, MW_EXPECT_REFUSED},
+    {"eavesdropper", "What an eavesdropper sees",
+     "The same kind of letter as in Hello SMTP, but Alice's client says STARTTLS "
+     "first. After the 220, the tap (like anyone on the network) sees only sealed "
+     "TLS records; the dim lines marked 'inside TLS' come from Bob's server's own "
+     "log: what it decrypted, and what an eavesdropper cannot read.",
+     no_args, tls_client, MW_EXPECT_DELIVERED},
     {"your-client", "Bring your own client",
      "Bob's server is running, behind the wire tap. Point any SMTP client at the "
      "tap and watch it talk: swaks, curl, Thunderbird, Python's smtplib, your own "

@@ -46,7 +46,7 @@ class ScenarioTest(unittest.TestCase):
     def test_list_names_the_scenarios(self):
         names = scenarios()
         for expected in ["hello", "esmtp", "no-such-user", "too-big", "open-relay",
-                         "your-client", "long-letter"]:
+                         "eavesdropper", "your-client", "long-letter"]:
             self.assertIn(expected, names)
 
     def test_unknown_scenario_is_refused(self):
