@@ -7,8 +7,13 @@
 #   2. Alice's user agent (mailwalk-send) hands it a letter over SMTP,
 #      printing every line of the dialogue
 #   3. Bob's user agent (mailwalk-read) lists his mailbox and shows the letter
+#   4. on a desktop, the visualizer opens and plays the same story, line by
+#      line (scripts/demo.sh --no-gui skips it)
 # The server's event log is left in the demo folder for a closer look.
 set -euo pipefail
+
+gui=yes
+[ "${1:-}" = --no-gui ] && gui=no
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -58,7 +63,15 @@ step "3. Bob's user agent lists his mailbox (mailwalk-read)"
 step "4. ...and shows the letter"
 "$bin/client/mailwalk-read" --maildir "$demo/maildir" --user bob show 1
 
+if [ "$gui" = yes ] && [ -x "$bin/gui/mailwalk" ] &&
+   { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+  step "5. The same story in the visualizer (close the window to finish)"
+  echo "   Space plays, → steps one line, click a line to read what it means."
+  "$bin/gui/mailwalk" --scenario hello
+fi
+
 step "Done"
 echo "The delivered file, the event log and the server output are in $demo"
 echo "  ls $demo/maildir/bob/cur        # Bob has read it: new/ -> cur/"
 echo "  less $demo/events.jsonl          # what the server did, line by line"
+
