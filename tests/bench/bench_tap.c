@@ -18,35 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "tap.h"
 
 #define ROUND_TRIPS 2000
-
-static int listen_loopback(guint16 *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    bind(fd, (struct sockaddr *)&addr, sizeof addr);
-    listen(fd, 8);
-    getsockname(fd, (struct sockaddr *)&addr, &len);
-    *port = ntohs(addr.sin_port);
-    return fd;
-}
-
-static int connect_loopback(guint16 port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_port = htons(port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
-        return -1;
-    return fd;
-}
 
 /* The server: echoes the first two connections (ping-pong); for the
  * third it counts bytes to the end, then answers with the count. */
@@ -77,7 +52,7 @@ static gpointer echo_server(gpointer data)
 /* Ping-pong ROUND_TRIPS lines; returns microseconds per round trip. */
 static gpointer ping_pong(gpointer data)
 {
-    int fd = connect_loopback((guint16)GPOINTER_TO_UINT(data));
+    int fd = loopback_connect((guint16)GPOINTER_TO_UINT(data), 60);
     const char line[] = "NOOP just checking the line is alive\r\n";
     char buf[128];
     gint64 start = g_get_monotonic_time();
@@ -99,7 +74,7 @@ static gpointer ping_pong(gpointer data)
 /* 10 MB up, then wait for the server's count; returns microseconds. */
 static gpointer bulk(gpointer data)
 {
-    int fd = connect_loopback((guint16)GPOINTER_TO_UINT(data));
+    int fd = loopback_connect((guint16)GPOINTER_TO_UINT(data), 60);
     static char chunk[100 * 1000];
     memset(chunk, 'x', sizeof chunk);
     for (size_t i = 99; i < sizeof chunk; i += 100)
@@ -154,8 +129,10 @@ static gint64 run_client(GThreadFunc fn, guint16 port)
 
 int main(void)
 {
-    guint16 upstream;
-    int listener = listen_loopback(&upstream);
+    guint16 upstream = 0;
+    int listener = loopback_listen(&upstream);
+    if (listener < 0)
+        return 1;
     GThread *server = g_thread_new("echo", echo_server, GINT_TO_POINTER(listener));
 
     /* 1: straight to the server (the main loop has nothing to do). */

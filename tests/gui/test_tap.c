@@ -19,39 +19,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "tap.h"
 
 #define TEST_SECONDS 40
 
 /* ----- plain socket helpers ------------------------------------------------ */
-
-static int listen_loopback(guint16 *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    assert_int_equal(listen(fd, 4), 0);
-    getsockname(fd, (struct sockaddr *)&addr, &len);
-    *port = ntohs(addr.sin_port);
-    return fd;
-}
-
-static int connect_loopback(guint16 port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_port = htons(port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct timeval timeout = {.tv_sec = TEST_SECONDS};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 /* Read one line (up to "\n", kept) into buf; returns its length, 0 at EOF. */
 static size_t read_line(int fd, char *buf, size_t cap)
@@ -121,7 +94,7 @@ static gint client_lines_received; /* read by the main thread, atomically */
 /* The client: pipelines EHLO and NOOP, then QUITs. Returns its transcript. */
 static gpointer stepping_client(gpointer data)
 {
-    int fd = connect_loopback((guint16)GPOINTER_TO_UINT(data));
+    int fd = loopback_connect((guint16)GPOINTER_TO_UINT(data), TEST_SECONDS);
     GString *seen = g_string_new(NULL);
     char line[256];
     for (int expected = 0; expected < 4; expected++) {
@@ -179,8 +152,9 @@ static void on_unit_arrived(MwTap *tap, guint conn, gint dir, GBytes *bytes, gin
 static void step_mode_holds_each_line_until_released(void **state)
 {
     (void)state;
-    guint16 upstream_port;
-    int listener = listen_loopback(&upstream_port);
+    guint16 upstream_port = 0;
+    int listener = loopback_listen(&upstream_port);
+    assert_true(listener >= 0);
     GThread *server = g_thread_new("toy-server", toy_server, GINT_TO_POINTER(listener));
 
     struct step_state st = {.to_server = g_string_new(NULL),
@@ -248,7 +222,7 @@ static gpointer counting_server(gpointer data)
 
 static gpointer big_client(gpointer data)
 {
-    int fd = connect_loopback((guint16)GPOINTER_TO_UINT(data));
+    int fd = loopback_connect((guint16)GPOINTER_TO_UINT(data), TEST_SECONDS);
     char line[101], reply[100];
     guint32 hash = 2166136261u;
     for (int i = 0; i < BIG_LINES; i++) {
@@ -267,8 +241,9 @@ static gpointer big_client(gpointer data)
 static void ten_megabytes_pass_through_intact(void **state)
 {
     (void)state;
-    guint16 upstream_port;
-    int listener = listen_loopback(&upstream_port);
+    guint16 upstream_port = 0;
+    int listener = loopback_listen(&upstream_port);
+    assert_true(listener >= 0);
     GThread *server =
         g_thread_new("counting-server", counting_server, GINT_TO_POINTER(listener));
     MwTap *tap = mw_tap_new("127.0.0.1", upstream_port);
@@ -306,8 +281,9 @@ static void hold_for_a_while(MwTap *tap, guint conn, gint dir, GBytes *bytes, gi
 static void a_long_hold_is_not_a_timeout(void **state)
 {
     (void)state;
-    guint16 upstream_port;
-    int listener = listen_loopback(&upstream_port);
+    guint16 upstream_port = 0;
+    int listener = loopback_listen(&upstream_port);
+    assert_true(listener >= 0);
     GThread *server = g_thread_new("toy-server", toy_server, GINT_TO_POINTER(listener));
     MwTap *tap = mw_tap_new("127.0.0.1", upstream_port);
     mw_tap_set_connect_timeout(tap, 1);
@@ -340,7 +316,7 @@ static void on_failed(MwTap *tap, guint conn, const char *message, gpointer data
 
 static gpointer lonely_client(gpointer data)
 {
-    int fd = connect_loopback((guint16)GPOINTER_TO_UINT(data));
+    int fd = loopback_connect((guint16)GPOINTER_TO_UINT(data), TEST_SECONDS);
     char line[64];
     size_t n = read_line(fd, line, sizeof line); /* the tap closes on us */
     close(fd);
@@ -350,8 +326,9 @@ static gpointer lonely_client(gpointer data)
 static void a_server_that_is_down_is_reported(void **state)
 {
     (void)state;
-    guint16 dead_port;
-    int listener = listen_loopback(&dead_port);
+    guint16 dead_port = 0;
+    int listener = loopback_listen(&dead_port);
+    assert_true(listener >= 0);
     close(listener); /* nobody listens there now */
     MwTap *tap = mw_tap_new("127.0.0.1", dead_port);
     char *message = NULL;

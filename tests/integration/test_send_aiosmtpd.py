@@ -2,11 +2,9 @@
 handler that stores what arrives. Checks the envelope and the message bytes
 exactly as aiosmtpd received them (after it removed the stuffing dots)."""
 
-import asyncio
 import sys
-import threading
 
-from mailwalk_client_test import SKIP, check, send
+from mailwalk_client_test import AsyncioServer, SKIP, check, send
 
 try:
     from aiosmtpd.smtp import SMTP
@@ -32,31 +30,13 @@ class StoringHandler:
         return "250 Message accepted for delivery"
 
 
-class AiosmtpdServer:
+class AiosmtpdServer(AsyncioServer):
     """aiosmtpd on 127.0.0.1, on a port the kernel picks, in a thread."""
 
     def __init__(self):
         self.handler = StoringHandler()
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-
-        def run():
-            asyncio.set_event_loop(self.loop)
-            self.server = self.loop.run_until_complete(self.loop.create_server(
-                lambda: SMTP(self.handler, enable_SMTPUTF8=True, decode_data=False,
-                             hostname="aiosmtpd.example"),
-                "127.0.0.1", 0))
-            self.port = self.server.sockets[0].getsockname()[1]
-            ready.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        check(ready.wait(10), "aiosmtpd did not start")
-
-    def stop(self):
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        super().__init__(lambda: SMTP(self.handler, enable_SMTPUTF8=True,
+                                      decode_data=False, hostname="aiosmtpd.example"))
 
 
 def main():

@@ -19,7 +19,6 @@ The certificates are made here with the `cryptography` package, so that an
 expired one is as easy to make as a good one.
 """
 
-import asyncio
 import base64
 import datetime
 import ipaddress
@@ -35,7 +34,7 @@ import tempfile
 import threading
 import warnings
 
-from mailwalk_client_test import SKIP, check, free_port, send
+from mailwalk_client_test import AsyncioServer, SKIP, check, free_port, send
 from mailwalk_test import WAIT_SECONDS, program
 
 try:
@@ -109,7 +108,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)
 
 
-class Server:
+class Server(AsyncioServer):
     """aiosmtpd on 127.0.0.1 in a thread. starttls: offer (and require)
     STARTTLS with this certificate; implicit: TLS from the first byte."""
 
@@ -119,8 +118,6 @@ class Server:
         if cert is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*cert)
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
 
         def factory():
             if implicit:
@@ -132,21 +129,7 @@ class Server:
                         require_starttls=context is not None,
                         authenticator=authenticator, auth_require_tls=True)
 
-        def run():
-            asyncio.set_event_loop(self.loop)
-            self.server = self.loop.run_until_complete(self.loop.create_server(
-                factory, "127.0.0.1", 0, ssl=context if implicit else None))
-            self.port = self.server.sockets[0].getsockname()[1]
-            ready.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        check(ready.wait(10), "aiosmtpd did not start")
-
-    def stop(self):
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        super().__init__(factory, ssl_context=context if implicit else None)
 
 
 def run_send(server_port, *extra, host="127.0.0.1"):

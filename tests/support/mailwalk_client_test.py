@@ -6,6 +6,7 @@ Everything runs on 127.0.0.1, on ports the kernel picks, in temporary
 directories, and every wait is bounded.
 """
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -116,3 +117,30 @@ class ScriptedServer:
     def join(self):
         self.thread.join(WAIT_SECONDS)
         self.sock.close()
+
+
+class AsyncioServer:
+    """An asyncio server (aiosmtpd's SMTP, say) on 127.0.0.1, on a port the
+    kernel picks, running in a thread of its own: factory() makes the
+    protocol for each connection; ssl_context, if given, is TLS from the
+    first byte. .port is the port; stop() ends it."""
+
+    def __init__(self, factory, ssl_context=None):
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run():
+            asyncio.set_event_loop(self.loop)
+            self.server = self.loop.run_until_complete(self.loop.create_server(
+                factory, "127.0.0.1", 0, ssl=ssl_context))
+            self.port = self.server.sockets[0].getsockname()[1]
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        check(ready.wait(10), "the asyncio server did not start")
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

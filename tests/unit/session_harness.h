@@ -84,6 +84,20 @@ static inline void harness_free(struct harness *h)
     free(h);
 }
 
+/* cmocka fixtures: a fresh harness (its own temporary Maildir) for each
+ * test, removed afterwards, so that no test sees another's mail. */
+static inline int harness_setup(void **state)
+{
+    *state = harness_new();
+    return 0;
+}
+
+static inline int harness_teardown(void **state)
+{
+    harness_free(*state);
+    return 0;
+}
+
 /* Move what the session queued into h->replies (as a C string). */
 static inline const char *take_replies(struct harness *h)
 {

@@ -18,18 +18,6 @@
 
 #include "session_harness.h"
 
-static int setup(void **state)
-{
-    *state = harness_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    harness_free(*state);
-    return 0;
-}
-
 /* EHLO, MAIL FROM:<alice@...>, RCPT TO:<bob@...>, DATA: ready for text. */
 static struct harness *in_data(void **state)
 {
@@ -276,7 +264,7 @@ static void test_unfinished_message_leaves_nothing(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, harness_setup, harness_teardown)
     const struct CMUnitTest tests[] = {
         T(test_stored_file_exact),  T(test_unstuffing),
         T(test_empty_message),      T(test_bare_lf_never_ends_data),

@@ -15,19 +15,6 @@
 
 #include "session_harness.h"
 
-static int setup(void **state)
-{
-    struct harness *h = harness_new();
-    *state = h;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    harness_free(*state);
-    return 0;
-}
-
 /* Start the session and check the greeting: 220, our name, no enhanced
  * code (RFC 2034 §3: not on the greeting). */
 static struct harness *started(void **state)
@@ -510,7 +497,7 @@ static void test_shutdown_during_data(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, harness_setup, harness_teardown)
     const struct CMUnitTest tests[] = {
         T(test_before_hello),
         T(test_ehlo_advertises_extensions),
