@@ -139,27 +139,10 @@ static void on_unit_arrived(MwTap *tap, guint conn, gint direction, GBytes *byte
 
 /* ----- the event log: what no wire shows --------------------------------------- */
 
-/* The value of "key":"..." in one of our own log lines (simple values
- * only: mailbox and file names never hold quotes or escapes). */
-static char *json_value(const char *json, const char *key)
-{
-    char *needle = g_strdup_printf("\"%s\":\"", key);
-    const char *at = strstr(json, needle);
-    char *value = NULL;
-    if (at != NULL) {
-        at += strlen(needle);
-        const char *end = strchr(at, '"');
-        if (end != NULL)
-            value = g_strndup(at, (gsize)(end - at));
-    }
-    g_free(needle);
-    return value;
-}
-
-/* The value of "key":"..." with JSON's escapes undone (\" \\ \n \u00XX:
- * all that common/event_log.c writes), for line text that may hold any
- * byte. Bytes that are not UTF-8 come back as they were sent. */
-static char *json_text_value(const char *json, const char *key)
+/* The value of "key":"..." in one of our own log lines, with JSON's
+ * escapes undone (\" \\ \n \u00XX: all that common/event_log.c writes),
+ * so line text may hold any byte. Not a JSON parser: our log is flat. */
+static char *json_string(const char *json, const char *key)
 {
     char *needle = g_strdup_printf("\"%s\":\"", key);
     const char *p = strstr(json, needle);
@@ -199,7 +182,7 @@ static char *json_text_value(const char *json, const char *key)
 static void show_inside(MwRun *run, const char *event, const char *json)
 {
     gboolean in = strcmp(event, "line_in") == 0 || strcmp(event, "data_in") == 0;
-    char *text = json_text_value(json, "text");
+    char *text = json_string(json, "text");
     char *valid = g_utf8_make_valid(text ? text : "", -1);
     char *shown = g_strdup_printf("inside TLS: %s", valid);
     MwLine *line = mw_line_new(MW_LINE_EVENT, in ? COLUMN_CLIENT : COLUMN_SERVER,
@@ -220,7 +203,7 @@ static void show_inside(MwRun *run, const char *event, const char *json)
 
 static void handle_log_line(MwRun *run, const char *json)
 {
-    char *event = json_value(json, "event");
+    char *event = json_string(json, "event");
     if (g_strcmp0(event, "tls") == 0)
         run->tls_started = TRUE;
     else if (run->tls_started && event != NULL &&
@@ -228,8 +211,8 @@ static void handle_log_line(MwRun *run, const char *json)
               strcmp(event, "data_in") == 0))
         show_inside(run, event, json);
     if (g_strcmp0(event, "delivered") == 0) {
-        char *mailbox = json_value(json, "mailbox");
-        char *file = json_value(json, "file");
+        char *mailbox = json_string(json, "mailbox");
+        char *file = json_string(json, "file");
         char *text = g_strdup_printf(
             "stored in %s's Maildir: new/%s  (fsync, then 250)", mailbox, file);
         MwLine *line = mw_line_new(MW_LINE_EVENT, COLUMN_SERVER, COLUMN_MAILBOX, text);
