@@ -42,3 +42,12 @@ void text_buffer_free(struct text_buffer *t)
     t->len = t->cap = 0;
     t->failed = false;
 }
+
+void text_copy(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return;
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}

@@ -26,6 +26,11 @@ void text_buffer_add(struct text_buffer *t, const char *bytes, size_t n);
 /* Append a NUL-terminated string. */
 void text_buffer_add_str(struct text_buffer *t, const char *s);
 
+/* Copy the string src into a fixed-size field of cap bytes, cut short if
+ * it does not fit, always NUL-terminated. (For fields where a shortened
+ * text is fine: a reply kept for the log, a name shown to a person.) */
+void text_copy(char *dst, size_t cap, const char *src);
+
 /* Free the text and start empty again. */
 void text_buffer_free(struct text_buffer *t);
 

@@ -8,7 +8,9 @@
  * for strangers (an "open relay") becomes a spammer's tool (RFC 5321 §3.6.2,
  * §7.1). On a submission listener (RFC 6409) the client has logged in with
  * AUTH before MAIL, so we know who it is, and our own users may send to
- * any domain: that is what the submission port is for.
+ * any domain: that is what the submission port is for. Their mail for
+ * other domains goes into the queue (--queue), and the queue runner
+ * relays it to the next hop that --routes names (store-and-forward).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 #include "commands.h"
 #include "maildir.h"
+#include "routes.h"
 
 /* Turn a local part into the mailbox (folder) name: lower case.
  * SIMPLIFICATION: RFC 5321 §2.4 lets the local part be case-sensitive;
@@ -40,11 +43,54 @@ static void accept_recipient(struct session *s, const char *address,
     session_reply(s, 250, "2.1.5", "Recipient <%s> OK", address);
 }
 
+/* May this client have mail relayed to other domains? Only someone we
+ * know: one of our users, logged in with AUTH on a submission listener
+ * (RFC 6409 §4.3: the port where users hand in their mail), or a client
+ * in a --trusted network. The port-25 role takes mail *for* our domains
+ * only, even from someone who logged in: that is what keeps it from ever
+ * being an open relay. */
+static bool may_relay(const struct session *s)
+{
+    return (session_is_submission(s) && s->auth_user[0] != '\0') ||
+           config_is_trusted(s->config, s->peer);
+}
+
+/* A recipient at another domain, from a client who may relay. */
+static void relay_recipient(struct session *s, const struct mailbox_address *to)
+{
+    if (s->config->queue_dir == NULL) {
+        /* Accepting with nowhere to keep the message would lose it; 4xx
+         * makes the client keep it (and the log tells the admin why). */
+        session_reply(s, 451, "4.3.0",
+                      "Cannot relay to %s: this server has no outgoing "
+                      "queue (start it with --queue DIR)",
+                      to->domain);
+        return;
+    }
+    if (s->config->routes == NULL ||
+        routes_find(s->config->routes, to->domain) == NULL) {
+        /* SIMPLIFICATION: a real server would look up the domain's MX
+         * records in DNS (RFC 5321 §5.1); the --routes file plays that
+         * part here. No route is like a domain with no mail server:
+         * 5.1.2, "bad destination system address" (RFC 3463 §3.2). */
+        session_reply(s, 550, "5.1.2",
+                      "No route to %s: this server does not know where its "
+                      "mail goes (see --routes)",
+                      to->domain);
+        return;
+    }
+    char address[SMTP_MAX_PATH + 1];
+    path_format(to, address, sizeof address);
+    /* An empty mailbox marks "not ours": data.c queues the message. */
+    accept_recipient(s, address, "");
+}
+
 /* RCPT TO:<forward-path> (RFC 5321 §4.1.1.3). Allowed after MAIL.
  * Replies: 250 2.1.5; 501 (syntax); 550 5.1.1 (no such mailbox); 550 5.7.1
  * (not our domain: no relaying); 553 (name not allowed); 452 4.5.3 (too
- * many recipients, §4.5.3.1.10); 555 (parameters); 451 4.3.0 (a foreign
- * domain from a logged-in user: no outgoing queue yet). */
+ * many recipients, §4.5.3.1.10); 555 (parameters); for other domains,
+ * from clients who may relay: 250 (to the queue), 550 5.1.2 (no route),
+ * 451 4.3.0 (no queue). */
 void cmd_rcpt(struct session *s, const char *args)
 {
     if (strncasecmp(args, "TO:", 3) != 0) {
@@ -81,16 +127,12 @@ void cmd_rcpt(struct session *s, const char *args)
         session_reply(s, 553, "5.6.7", "Non-ASCII address needs MAIL ... SMTPUTF8");
         return;
     }
-    if (!config_is_local_domain(s->config, to.domain) && session_is_submission(s) &&
-        s->auth_user[0] != '\0') {
-        /* SIMPLIFICATION: a logged-in user may send anywhere, and a real
-         * MSA would now queue the message for relaying. This server has
-         * no outgoing queue yet, so it says "not now" (4xx, the client
-         * keeps the message) instead of pretending. */
-        session_reply(s, 451, "4.3.0",
-                      "Cannot relay to %s yet: this server has no outgoing "
-                      "queue (only mail for its own domains is delivered)",
-                      to.domain);
+    if (s->envelope.recipient_count == s->config->max_recipients) {
+        session_reply(s, 452, "4.5.3", "Too many recipients");
+        return;
+    }
+    if (!config_is_local_domain(s->config, to.domain) && may_relay(s)) {
+        relay_recipient(s, &to);
         return;
     }
     if (!config_is_local_domain(s->config, to.domain)) {
@@ -100,10 +142,6 @@ void cmd_rcpt(struct session *s, const char *args)
                       "Relaying denied: %s is not a domain "
                       "this server accepts mail for",
                       to.domain);
-        return;
-    }
-    if (s->envelope.recipient_count == s->config->max_recipients) {
-        session_reply(s, 452, "4.5.3", "Too many recipients");
         return;
     }
 

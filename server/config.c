@@ -59,6 +59,22 @@ static const char usage_text[] =
     "  --hash-password        read a password from standard input (not\n"
     "                         echoed on a terminal), print its hash for the\n"
     "                         users file, and exit\n"
+    "\n"
+    "Store-and-forward (Alice's server relaying to Bob's, docs/relay.md):\n"
+    "  --queue DIR            keep mail for other domains in DIR and relay it;\n"
+    "                         only logged-in users (AUTH) and --trusted\n"
+    "                         networks may send such mail (without --queue,\n"
+    "                         mail for other domains is refused)\n"
+    "  --routes FILE          where each domain's mail goes: lines like\n"
+    "                         'bob.example 127.0.0.2:2525' ('*' for every\n"
+    "                         other domain), standing in for DNS MX records\n"
+    "  --trusted CIDR         clients in this network may relay without AUTH,\n"
+    "                         e.g. 127.0.0.0/8 (may repeat)\n"
+    "  --retry LIST           waits between attempts, e.g. 5s,10s,30s,1m (the\n"
+    "                         last one repeats; default 30m, RFC 5321\n"
+    "                         §4.5.4.1)\n"
+    "  --queue-lifetime TIME  give up and bounce after this long (default 5d)\n"
+    "\n"
     "  --help                 show this help and exit\n"
     "  --version              show the version and exit\n"
     "\n"
@@ -98,6 +114,11 @@ enum {
     OPT_USERS,
     OPT_REQUIRE_TLS,
     OPT_HASH_PASSWORD,
+    OPT_QUEUE,
+    OPT_ROUTES,
+    OPT_TRUSTED,
+    OPT_RETRY,
+    OPT_QUEUE_LIFETIME,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -121,6 +142,11 @@ static const struct option long_options[] = {
     {"users", required_argument, NULL, OPT_USERS},
     {"require-tls", no_argument, NULL, OPT_REQUIRE_TLS},
     {"hash-password", no_argument, NULL, OPT_HASH_PASSWORD},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"routes", required_argument, NULL, OPT_ROUTES},
+    {"trusted", required_argument, NULL, OPT_TRUSTED},
+    {"retry", required_argument, NULL, OPT_RETRY},
+    {"queue-lifetime", required_argument, NULL, OPT_QUEUE_LIFETIME},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -196,6 +222,71 @@ static bool add_to_list(const char *option, const char **list, size_t *count,
     return true;
 }
 
+long config_parse_duration(const char *text)
+{
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || errno == ERANGE || value > 1000000)
+        return -1;
+    long unit = 1;
+    if (*end == 'm')
+        unit = 60;
+    else if (*end == 'h')
+        unit = 60 * 60;
+    else if (*end == 'd')
+        unit = 24 * 60 * 60;
+    else if (*end != 's' && *end != '\0')
+        return -1;
+    if (*end != '\0' && end[1] != '\0')
+        return -1;
+    return value * unit;
+}
+
+/* Split "5s,10s,1m" (in place) into config->retry_schedule. */
+static bool parse_retry(struct server_config *config, char *list)
+{
+    config->retry_count = 0;
+    for (char *item = strtok(list, ","); item; item = strtok(NULL, ",")) {
+        long seconds = config_parse_duration(item);
+        if (seconds < 1) {
+            fprintf(stderr,
+                    "mailwalk-server: --retry: '%s' is not a wait like 30s, 5m, "
+                    "1h or 1d\n",
+                    item);
+            return false;
+        }
+        if (config->retry_count == CONFIG_MAX_RETRIES) {
+            fprintf(stderr, "mailwalk-server: --retry: at most %d waits\n",
+                    CONFIG_MAX_RETRIES);
+            return false;
+        }
+        config->retry_schedule[config->retry_count++] = seconds;
+    }
+    if (config->retry_count == 0)
+        fprintf(stderr, "mailwalk-server: --retry wants a list like 5s,10s,1m\n");
+    return config->retry_count > 0;
+}
+
+/* Add a --trusted network, or say what is wrong with it. */
+static bool add_trusted(struct server_config *config, const char *text)
+{
+    if (config->trusted_count == CONFIG_MAX_TRUSTED) {
+        fprintf(stderr, "mailwalk-server: --trusted may be given at most %d times\n",
+                CONFIG_MAX_TRUSTED);
+        return false;
+    }
+    if (network_parse(text, &config->trusted[config->trusted_count]) < 0) {
+        fprintf(stderr,
+                "mailwalk-server: --trusted: '%s' is not a network like "
+                "127.0.0.0/8 or ::1/128\n",
+                text);
+        return false;
+    }
+    config->trusted_count++;
+    return true;
+}
+
 static void set_defaults(struct server_config *config)
 {
     memset(config, 0, sizeof *config);
@@ -205,6 +296,11 @@ static void set_defaults(struct server_config *config)
     config->max_recipients = SMTP_MIN_RECIPIENTS;
     config->max_sessions = 20;
     config->timeout_seconds = SMTP_SERVER_TIMEOUT_SECONDS;
+    /* RFC 5321 §4.5.4.1: retry after at least 30 minutes, give up after
+     * at least 4-5 days. Demos pass --retry 5s and a short lifetime. */
+    config->retry_schedule[0] = 30 * 60;
+    config->retry_count = 1;
+    config->queue_lifetime = 5 * 24 * 60 * 60;
 }
 
 /* Apply one option; false means an error was printed. */
@@ -271,6 +367,25 @@ static bool apply_option(struct server_config *config, int code, char *arg)
     case OPT_LOG:
         config->log_path = arg;
         return true;
+    case OPT_QUEUE:
+        config->queue_dir = arg;
+        return true;
+    case OPT_ROUTES:
+        config->routes_path = arg;
+        return true;
+    case OPT_TRUSTED:
+        return add_trusted(config, arg);
+    case OPT_RETRY:
+        return parse_retry(config, arg);
+    case OPT_QUEUE_LIFETIME:
+        config->queue_lifetime = config_parse_duration(arg);
+        if (config->queue_lifetime >= 1)
+            return true;
+        fprintf(stderr,
+                "mailwalk-server: --queue-lifetime: '%s' is not a time like "
+                "2m, 4h or 5d\n",
+                arg);
+        return false;
     }
     return false;
 }
@@ -311,6 +426,12 @@ enum config_result config_parse(int argc, char **argv, struct server_config *con
                         "give both, or neither for a self-signed certificate\n");
         return CONFIG_ERROR;
     }
+    if (config->queue_dir == NULL &&
+        (config->routes_path != NULL || config->trusted_count > 0)) {
+        fprintf(stderr, "mailwalk-server: --routes and --trusted are for relaying, "
+                        "which needs a --queue DIR to keep mail in\n");
+        return CONFIG_ERROR;
+    }
     if (config->listen_count == 0)
         add_listener(config, "--listen", ROLE_PLAIN, "127.0.0.1:2525");
     if (config->domain_count == 0)
@@ -345,6 +466,14 @@ bool config_has_mailbox(const struct server_config *config, const char *mailbox)
         return true;
     for (size_t i = 0; i < config->mailbox_count; i++)
         if (strcasecmp(config->mailboxes[i], mailbox) == 0)
+            return true;
+    return false;
+}
+
+bool config_is_trusted(const struct server_config *config, const char *peer)
+{
+    for (size_t i = 0; i < config->trusted_count; i++)
+        if (network_contains(&config->trusted[i], peer))
             return true;
     return false;
 }

@@ -11,9 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "networks.h"
+
 #define CONFIG_MAX_LISTEN    8  /* --listen, --submission and --smtps together */
 #define CONFIG_MAX_DOMAINS   16 /* --domain may repeat this often */
 #define CONFIG_MAX_MAILBOXES 64 /* names in --mailboxes */
+#define CONFIG_MAX_TRUSTED   8  /* --trusted may repeat this often */
+#define CONFIG_MAX_RETRIES   16 /* delays in a --retry list */
 
 /*
  * What a listening port is for. The same SMTP runs on all of them; the
@@ -29,6 +33,7 @@ enum listener_role {
 };
 
 struct ssl_ctx_st; /* OpenSSL's SSL_CTX, from <openssl/ssl.h> */
+struct routes;     /* the --routes file, from routes.h */
 
 struct server_config {
     const char *listen[CONFIG_MAX_LISTEN];       /* HOST:PORT to accept on */
@@ -51,9 +56,20 @@ struct server_config {
     const char *users_path;      /* --users: who may AUTH, or NULL: nobody */
     bool require_tls;            /* --require-tls: MAIL only after STARTTLS */
     bool hash_password;          /* --hash-password: print a hash and exit */
+    /* ----- store-and-forward (RFC 5321 §2.1, §4.5.4) ----- */
+    const char *queue_dir;                      /* --queue: mail waiting to be
+                                                   relayed, or NULL: no relaying */
+    const char *routes_path;                    /* --routes: domain -> next hop */
+    struct network trusted[CONFIG_MAX_TRUSTED]; /* --trusted: may relay without AUTH */
+    size_t trusted_count;
+    long retry_schedule[CONFIG_MAX_RETRIES]; /* --retry: seconds between tries */
+    size_t retry_count;
+    long queue_lifetime; /* --queue-lifetime: seconds before we give up */
     /* Set by main.c after the options, before the workers start: the
      * OpenSSL context with our certificate, or NULL when TLS is off. */
     struct ssl_ctx_st *tls_context;
+    /* Set by main.c: the --routes file, read once, or NULL without one. */
+    const struct routes *routes;
 };
 
 /* What config_parse() decided. */
@@ -75,5 +91,12 @@ bool config_is_local_domain(const struct server_config *config, const char *doma
 /* May mail be delivered to `mailbox`? True for all names when --mailboxes
  * was not given; "postmaster" is always accepted (RFC 5321 §4.5.1). */
 bool config_has_mailbox(const struct server_config *config, const char *mailbox);
+
+/* Is the client at this printable address inside a --trusted network? */
+bool config_is_trusted(const struct server_config *config, const char *peer);
+
+/* Read a duration: a whole number with s, m, h or d after it ("90s",
+ * "30m", "5d"; a bare number is seconds). Returns -1 if it is not one. */
+long config_parse_duration(const char *text);
 
 #endif

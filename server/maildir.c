@@ -105,7 +105,7 @@ int maildir_create(const char *root, const char *mailbox, char *why, size_t why_
 
 /* A Maildir file name that no other delivery, anywhere, will ever pick:
  * seconds.M<microseconds>P<pid>Q<counter>.<host> (the Maildir spec). */
-static void unique_name(char *name, size_t cap, const char *hostname)
+void maildir_unique_name(char *name, size_t cap, const char *hostname)
 {
     static unsigned long counter; /* per process; each session is one */
     struct timeval now;
@@ -122,7 +122,7 @@ FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostna
                        char *name, size_t name_cap, char *path, size_t path_cap,
                        char *why, size_t why_cap)
 {
-    unique_name(name, name_cap, hostname);
+    maildir_unique_name(name, name_cap, hostname);
     snprintf(path, path_cap, "%s/%s/tmp/%s", root, mailbox, name);
     /* O_EXCL: if the name somehow exists, fail rather than overwrite. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -138,8 +138,7 @@ FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostna
     return file;
 }
 
-/* fsync a folder, so that a new name in it survives a crash. */
-static int sync_dir(const char *path, char *why, size_t why_cap)
+int maildir_sync_dir(const char *path, char *why, size_t why_cap)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -197,7 +196,7 @@ int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
         if (seen_before(mailboxes, i))
             continue;
         snprintf(path, sizeof path, "%s/%s/new", root, mailboxes[i]);
-        if (sync_dir(path, why, why_cap) < 0)
+        if (maildir_sync_dir(path, why, why_cap) < 0)
             return -1;
     }
     return 0;

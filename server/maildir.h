@@ -30,6 +30,15 @@ int maildir_create_root(const char *root, char *why, size_t why_cap);
 /* Make root/mailbox/{tmp,new,cur} if they are not there yet. */
 int maildir_create(const char *root, const char *mailbox, char *why, size_t why_cap);
 
+/* A file name that no other delivery, anywhere, will ever pick:
+ * seconds.M<microseconds>P<pid>Q<counter>.<host> (the Maildir spec). The
+ * queue names its messages the same way. */
+void maildir_unique_name(char *name, size_t cap, const char *hostname);
+
+/* fsync a folder, so that a new name in it survives a crash (a rename is
+ * only durable once the folder that holds the name is on the disk). */
+int maildir_sync_dir(const char *path, char *why, size_t why_cap);
+
 /*
  * Open a new, uniquely named file in root/mailbox/tmp/ for writing.
  * name gets the file name (also used in new/), path the whole path.

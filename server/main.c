@@ -14,6 +14,10 @@
  * Before the workers start, the parent also loads (or makes) the TLS
  * certificate once, so every worker inherits the same ready OpenSSL
  * context through fork() instead of reading the key again per client.
+ *
+ * With --queue there is one more child, the queue runner (queue_runner.c),
+ * which relays queued mail to the next hop. The parent restarts it if it
+ * dies, and stops it with the workers.
  */
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -31,6 +36,9 @@
 #include "event_log.h"
 #include "listener.h"
 #include "maildir.h"
+#include "queue.h"
+#include "queue_runner.h"
+#include "routes.h"
 #include "tls.h"
 #include "users.h"
 #include "workers.h"
@@ -206,6 +214,56 @@ static int open_listeners(const struct server_config *config, int *listeners,
     return 0;
 }
 
+/* --queue and --routes: make the queue, claim it, read the routes. The
+ * routes live in a static: every child reads them through fork(). */
+static int setup_queue(struct server_config *config, int *lock_fd)
+{
+    static struct routes routes;
+    char why[4608];
+    *lock_fd = -1;
+    if (config->routes_path != NULL) {
+        if (routes_load(&routes, config->routes_path, why, sizeof why) < 0) {
+            fprintf(stderr, "mailwalk-server: --routes: %s\n", why);
+            return -1;
+        }
+        config->routes = &routes;
+    }
+    if (config->queue_dir == NULL)
+        return 0;
+    if (queue_create(config->queue_dir, why, sizeof why) < 0) {
+        fprintf(stderr, "mailwalk-server: cannot use --queue %s: %s\n",
+                config->queue_dir, why);
+        return -1;
+    }
+    if ((*lock_fd = queue_lock(config->queue_dir, why, sizeof why)) < 0) {
+        fprintf(stderr, "mailwalk-server: %s\n", why);
+        return -1;
+    }
+    printf("mailwalk-server: queueing mail for other domains in %s/",
+           config->queue_dir);
+    if (config->routes != NULL)
+        printf(" (%zu route%s from %s)", routes.count, routes.count == 1 ? "" : "s",
+               config->routes_path);
+    printf("\n");
+    return 0;
+}
+
+/* Has the queue runner died? Then say so and start another: a crash while
+ * relaying one message must not stop the relaying of all the others. */
+static void check_runner(pid_t *runner, const struct server_config *config,
+                         const struct event_log *log)
+{
+    int status;
+    if (*runner <= 0 || waitpid(*runner, &status, WNOHANG) != *runner)
+        return;
+    char what[96];
+    snprintf(what, sizeof what, "queue runner %ld stopped (status %d); restarting it",
+             (long)*runner, status);
+    event_log_write(log, "server", "error", "what", what, NULL);
+    sleep(1); /* not a tight loop if it keeps dying */
+    *runner = queue_runner_start(config, log);
+}
+
 /* Wait up to ms milliseconds for a worker to say it is free. */
 static bool wait_for_free_worker(struct worker_pool *pool, int ms)
 {
@@ -220,7 +278,8 @@ static bool wait_for_free_worker(struct worker_pool *pool, int ms)
 
 /* The parent's loop: listen to the workers, refuse the overflow. */
 static void supervise(struct worker_pool *pool, const int *listeners,
-                      const struct server_config *config, const struct event_log *log)
+                      const struct server_config *config, const struct event_log *log,
+                      pid_t *runner)
 {
     struct pollfd waiting[1 + CONFIG_MAX_LISTEN];
     while (!stop_requested) {
@@ -236,6 +295,7 @@ static void supervise(struct worker_pool *pool, const int *listeners,
         int ready = poll(waiting, n, 1000);
         workers_read_status(pool);
         workers_reap(pool, true);
+        check_runner(runner, config, log);
         if (ready <= 0)
             continue; /* timeout, or EINTR from a signal */
         for (size_t i = 1; i < n; i++) {
@@ -287,6 +347,18 @@ int main(int argc, char **argv)
     if (setup_tls(&config, &log) < 0)
         return 1;
 
+    int queue_lock_fd;
+    if (setup_queue(&config, &queue_lock_fd) < 0)
+        return 1;
+    /* The runner starts before the listeners open, so it holds none of
+     * their sockets (it never takes clients). */
+    pid_t runner = -1;
+    if (config.queue_dir != NULL && (runner = queue_runner_start(&config, &log)) < 0) {
+        fprintf(stderr, "mailwalk-server: cannot start the queue runner: %s\n",
+                strerror(errno));
+        return 1;
+    }
+
     int listeners[CONFIG_MAX_LISTEN];
     if (open_listeners(&config, listeners, &log) < 0)
         return 1;
@@ -296,7 +368,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mailwalk-server: cannot start workers: %s\n", strerror(errno));
         return 1;
     }
-    supervise(&pool, listeners, &config, &log);
+    supervise(&pool, listeners, &config, &log, &runner);
 
     for (size_t i = 0; i < config.listen_count; i++)
         close(listeners[i]); /* no new clients from here on */
@@ -305,6 +377,12 @@ int main(int argc, char **argv)
            busy == 1 ? "" : "s");
     fflush(stdout);
     workers_stop(&pool, SHUTDOWN_GRACE_SECONDS);
+    if (runner > 0) {
+        kill(runner, SIGTERM); /* safe at any moment: see queue_runner.c */
+        waitpid(runner, NULL, 0);
+    }
+    if (queue_lock_fd >= 0)
+        close(queue_lock_fd);
     event_log_write(&log, "server", "stopped", NULL);
     SSL_CTX_free(config.tls_context);
     event_log_close(&log);

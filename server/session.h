@@ -48,7 +48,9 @@ enum session_state {
 /* One recipient of the transaction. */
 struct recipient {
     char address[SMTP_MAX_PATH + 1];       /* "bob@bob.example", for Received */
-    char mailbox[SMTP_MAX_LOCAL_PART + 1]; /* "bob": the Maildir it goes to */
+    char mailbox[SMTP_MAX_LOCAL_PART + 1]; /* "bob": the Maildir it goes to, or
+                                              "" for another domain's mail,
+                                              which goes to the queue */
 };
 
 /* The envelope: who the message is from and to, as MAIL and RCPT said.
@@ -65,9 +67,13 @@ struct envelope {
 
 /* The message being received after 354, spooled to a file as it comes. */
 struct message_spool {
-    FILE *file;              /* the file in the first mailbox's tmp/, or NULL */
+    FILE *file;              /* the file being written, or NULL */
+    bool to_queue;           /* it is in the queue's tmp/ (some recipient is
+                                elsewhere), not in the first mailbox's tmp/ */
     char path[4096];         /* where that file is */
-    char name[256];          /* its unique Maildir file name */
+    char name[256];          /* its unique file name: Maildir name or queue ID */
+    bool in_header;          /* still before the empty line after the header */
+    unsigned received_count; /* Received: header lines seen (loop detection) */
     unsigned long long size; /* octets received, as SIZE counts them */
     bool at_line_start;      /* the last line ended in CRLF */
     bool too_big;            /* size went over --max-size: stop storing */

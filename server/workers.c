@@ -217,10 +217,12 @@ size_t workers_busy(const struct worker_pool *pool)
 void workers_reap(struct worker_pool *pool, bool replace)
 {
     int status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        struct worker *w = find_worker(pool, pid);
-        if (w == NULL)
+    /* Ask about our workers by pid, not with waitpid(-1): the parent has
+     * another child (the queue runner) that it reaps itself. */
+    for (size_t i = 0; i < pool->size; i++) {
+        struct worker *w = &pool->workers[i];
+        pid_t pid = w->pid;
+        if (pid == 0 || waitpid(pid, &status, WNOHANG) != pid)
             continue;
         if (WIFSIGNALED(status) && replace) {
             /* A crash costs its one session; the server goes on. */

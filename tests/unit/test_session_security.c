@@ -381,8 +381,9 @@ static void test_smtps_role(void **state)
     assert_int_equal(command(h, "MAIL FROM:<alice@bob.example>"), 250);
 }
 
-/* Logged in on submission: local domains deliver, foreign ones get 451
- * (no outgoing queue yet). The plain role still never relays (550). */
+/* Logged in on submission: local domains deliver; foreign ones get 451
+ * when the server has no --queue to keep them in (with one they are
+ * queued: tests/integration/test_relay.py). The plain role never relays. */
 static void test_relay_rules(void **state)
 {
     struct harness *h = inside_tls(state, ROLE_SUBMISSION);

@@ -1,0 +1,78 @@
+/*
+ * networks.c - matching a client's address against CIDR networks.
+ *
+ * A network like 127.0.0.0/8 says: the first 8 bits must be those of
+ * 127.0.0.0. So we compare whole bytes while at least 8 bits remain, then
+ * the last few bits under a mask. An IPv4 client that reached an IPv6
+ * socket shows up as ::ffff:127.0.0.1 (RFC 4291 §2.5.5.2); we unwrap it
+ * so that 127.0.0.0/8 still matches.
+ */
+#include "networks.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Read a printable address into family + bytes; unwrap ::ffff:a.b.c.d. */
+static bool parse_address(const char *text, int *family, unsigned char bytes[16])
+{
+    memset(bytes, 0, 16);
+    if (inet_pton(AF_INET, text, bytes) == 1) {
+        *family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, bytes) == 1) {
+        static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0,    0,
+                                                    0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(bytes, v4_mapped, 12) == 0) {
+            memmove(bytes, bytes + 12, 4);
+            memset(bytes + 4, 0, 12);
+            *family = AF_INET;
+        } else {
+            *family = AF_INET6;
+        }
+        return true;
+    }
+    return false;
+}
+
+int network_parse(const char *text, struct network *out)
+{
+    char address[64];
+    const char *slash = strchr(text, '/');
+    size_t len = slash ? (size_t)(slash - text) : strlen(text);
+    if (len == 0 || len >= sizeof address)
+        return -1;
+    memcpy(address, text, len);
+    address[len] = '\0';
+    if (!parse_address(address, &out->family, out->bytes))
+        return -1;
+    unsigned max_bits = out->family == AF_INET ? 32 : 128;
+    out->prefix_bits = max_bits;
+    if (slash != NULL) {
+        char *end;
+        long bits = strtol(slash + 1, &end, 10);
+        if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || bits < 0 ||
+            bits > (long)max_bits)
+            return -1;
+        out->prefix_bits = (unsigned)bits;
+    }
+    return 0;
+}
+
+bool network_contains(const struct network *net, const char *address)
+{
+    int family;
+    unsigned char bytes[16];
+    if (!parse_address(address, &family, bytes) || family != net->family)
+        return false;
+    unsigned whole = net->prefix_bits / 8, rest = net->prefix_bits % 8;
+    if (memcmp(bytes, net->bytes, whole) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return (bytes[whole] & mask) == (net->bytes[whole] & mask);
+}

@@ -1,0 +1,554 @@
+/*
+ * queue_runner.c - store-and-forward: keep trying until the mail is gone.
+ *
+ * One pass over the queue, for every queued message:
+ *
+ *   1. recipients of our own (a message to bob@bob.example and to
+ *      alice@alice.example) go into their Maildir, as data.c would;
+ *   2. the others are grouped by domain, and each group is one SMTP session
+ *      with the next hop that --routes names (relay.c);
+ *   3. each answer becomes an outcome (queue_policy.c): sent; waiting, with
+ *      the next try --retry later; or bounced. A recipient that is still
+ *      waiting when --queue-lifetime is over bounces too (RFC 5321 §4.5.4.1);
+ *   4. the sender gets one bounce (bounce.c) listing every recipient that
+ *      failed in this pass - unless the message was itself a bounce;
+ *   5. the new envelope is saved, or, when nobody is waiting any more,
+ *      the message leaves the queue.
+ *
+ * Every decision goes to the event log ("attempt", "relayed", "deferred",
+ * "bounced", "bounce_sent", "delivered", "done"), which is how the
+ * visualizer and the tests see inside.
+ *
+ * Crashes: every change is a rename of a complete file (queue.c), so the
+ * runner needs no shutdown code at all; SIGTERM or SIGKILL simply stop it.
+ * The one window that matters: Bob's server said 250 and we die before the
+ * envelope says "sent". Then the next runner sends the message again, and
+ * Bob gets it twice. SMTP accepts that: a duplicate is better than a loss
+ * (RFC 5321 §6.1; RFC 1047 tells the history). We call it at-least-once.
+ */
+#include "queue_runner.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bounce.h"
+#include "maildir.h"
+#include "queue.h"
+#include "queue_policy.h"
+#include "relay.h"
+#include "routes.h"
+#include "text_buffer.h"
+
+/* Everything one pass needs, passed around as one pointer. */
+struct runner {
+    const struct server_config *config;
+    const struct event_log *log;
+    time_t now;
+};
+
+/* ----- small helpers ---------------------------------------------------- */
+
+/* The domain of "bob@bob.example" (after the last '@'), or "". */
+static const char *domain_of(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return at ? at + 1 : "";
+}
+
+/* RFC 3339 time for the log: when the next try is due. */
+static void format_time(time_t t, char *out, size_t cap)
+{
+    struct tm utc;
+    gmtime_r(&t, &utc);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &utc);
+}
+
+/* Read the whole stored message into memory (it is at most --max-size
+ * octets plus our headers). The caller frees *text. */
+static int read_message(const struct runner *r, const char *id, char **text,
+                        size_t *len)
+{
+    FILE *in = queue_open_stored(r->config->queue_dir, id);
+    if (in == NULL)
+        return -1;
+    struct stat st;
+    if (fstat(fileno(in), &st) < 0 ||
+        (*text = malloc((size_t)st.st_size + 1)) == NULL) {
+        fclose(in);
+        return -1;
+    }
+    *len = fread(*text, 1, (size_t)st.st_size, in);
+    (*text)[*len] = '\0';
+    bool failed = ferror(in) || *len != (size_t)st.st_size;
+    fclose(in);
+    if (failed) {
+        free(*text);
+        return -1;
+    }
+    return 0;
+}
+
+/* ----- local delivery --------------------------------------------------- */
+
+/* Put text into one local Maildir, as final delivery: Return-Path first
+ * (RFC 5321 §4.4), then the message, then write-fsync-rename (maildir.c).
+ * Returns 0, or -1 with why. file_name gets the Maildir file's name. */
+static int deliver_local(const struct runner *r, const char *mailbox,
+                         const char *return_path, const char *text, size_t len,
+                         char *file_name, size_t name_cap, char *why, size_t why_cap)
+{
+    const char *root = r->config->maildir;
+    char path[4608];
+    if (maildir_create(root, mailbox, why, why_cap) < 0)
+        return -1;
+    FILE *file = maildir_open_tmp(root, mailbox, r->config->hostname, file_name,
+                                  name_cap, path, sizeof path, why, why_cap);
+    if (file == NULL)
+        return -1;
+    fprintf(file, "Return-Path: <%s>\n", return_path);
+    if (fwrite(text, 1, len, file) != len) {
+        snprintf(why, why_cap, "write(%.4000s): %s", path, strerror(errno));
+        fclose(file);
+        unlink(path);
+        return -1;
+    }
+    const char *mailboxes[1] = {mailbox};
+    if (maildir_deliver(root, file, path, file_name, mailboxes, 1, why, why_cap) < 0) {
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* ----- recording outcomes ----------------------------------------------- */
+
+/* One recipient's answer, turned into its new state (queue_policy.c). */
+static void record_answer(const struct runner *r, const struct queue_entry *e,
+                          struct queue_recipient *rcpt, const struct relay_answer *a,
+                          const char *remote, bool *bounced_now)
+{
+    rcpt->attempts++;
+    text_copy(rcpt->last_reply, sizeof rcpt->last_reply, a->text);
+    /* Remote-MTA is whoever answered; with no answer, nobody did. */
+    text_copy(rcpt->remote_mta, sizeof rcpt->remote_mta, a->code ? remote : "");
+    text_copy(rcpt->status, sizeof rcpt->status, a->enhanced);
+
+    switch (policy_classify(a->code)) {
+    case OUTCOME_DELIVERED:
+        rcpt->state = QUEUE_SENT;
+        event_log_write(r->log, "queue", "relayed", "id", e->id, "to", rcpt->address,
+                        "host", remote, "reply", a->text, NULL);
+        return;
+    case OUTCOME_BOUNCE:
+        rcpt->state = QUEUE_BOUNCED;
+        if (rcpt->status[0] != '5')
+            snprintf(rcpt->status, sizeof rcpt->status, "5.0.0");
+        *bounced_now = true;
+        event_log_write(r->log, "queue", "bounced", "id", e->id, "to", rcpt->address,
+                        "status", rcpt->status, "why", a->text, NULL);
+        return;
+    case OUTCOME_RETRY:
+        break;
+    }
+    /* Not now. Is there still time for another try? */
+    time_t give_up = e->arrival + r->config->queue_lifetime;
+    if (policy_expired(e->arrival, r->config->queue_lifetime, r->now)) {
+        /* RFC 3463 4.4.7: "delivery time expired". The status stays a
+         * 4.x.x (the trouble was transient) but the action is "failed". */
+        rcpt->state = QUEUE_BOUNCED;
+        snprintf(rcpt->status, sizeof rcpt->status, "4.4.7");
+        char text[700];
+        snprintf(text, sizeof text, "gave up after %u attempt%s: %s", rcpt->attempts,
+                 rcpt->attempts == 1 ? "" : "s", a->text);
+        text_copy(rcpt->last_reply, sizeof rcpt->last_reply, text);
+        *bounced_now = true;
+        event_log_write(r->log, "queue", "bounced", "id", e->id, "to", rcpt->address,
+                        "status", rcpt->status, "why", text, NULL);
+        return;
+    }
+    if (rcpt->status[0] == '\0')
+        snprintf(rcpt->status, sizeof rcpt->status, "4.0.0");
+    long delay = policy_retry_delay(r->config->retry_schedule, r->config->retry_count,
+                                    rcpt->attempts);
+    rcpt->next_attempt = r->now + delay;
+    /* The last try comes when the lifetime is up, not long after it. */
+    if (rcpt->next_attempt > give_up)
+        rcpt->next_attempt = give_up;
+    char at[32], in[32];
+    format_time(rcpt->next_attempt, at, sizeof at);
+    snprintf(in, sizeof in, "%lds", (long)(rcpt->next_attempt - r->now));
+    event_log_write(r->log, "queue", "deferred", "id", e->id, "to", rcpt->address,
+                    "reply", a->text, "retry_at", at, "retry_in", in, NULL);
+}
+
+/* ----- the two ways out: a Maildir here, or the next hop ---------------- */
+
+/* Recipients of our own: final delivery into their Maildir. */
+static void deliver_local_recipient(const struct runner *r, struct queue_entry *e,
+                                    struct queue_recipient *rcpt, const char *text,
+                                    size_t len, bool *bounced_now)
+{
+    char name[256], why[4608];
+    if (deliver_local(r, rcpt->mailbox, e->reverse_path, text, len, name, sizeof name,
+                      why, sizeof why) == 0) {
+        rcpt->state = QUEUE_SENT;
+        rcpt->attempts++;
+        event_log_write(r->log, "queue", "delivered", "id", e->id, "file", name,
+                        "mailbox", rcpt->mailbox, NULL);
+        return;
+    }
+    /* A full disk, say: like a 4xx from ourselves. Try again later. */
+    struct relay_answer a = {.code = 0};
+    snprintf(a.enhanced, sizeof a.enhanced, "4.3.0");
+    snprintf(a.text, sizeof a.text, "local delivery failed: %.480s", why);
+    record_answer(r, e, rcpt, &a, "", bounced_now);
+}
+
+/* Is this recipient's time to be tried now? */
+static bool is_due(const struct queue_recipient *rcpt, time_t now, bool flush)
+{
+    return rcpt->state == QUEUE_WAITING && (flush || rcpt->next_attempt <= now);
+}
+
+/* Relay to one domain: the due recipients there, in one SMTP session. */
+static void relay_domain(const struct runner *r, struct queue_entry *e,
+                         const char *domain, bool flush, const char *text, size_t len,
+                         bool *tried, bool *bounced_now)
+{
+    size_t n = 0;
+    size_t *which = calloc(e->count, sizeof *which);
+    const char **addresses = calloc(e->count, sizeof *addresses);
+    struct relay_answer *answers = calloc(e->count, sizeof *answers);
+    if (which == NULL || addresses == NULL || answers == NULL)
+        goto out;
+    for (size_t i = 0; i < e->count; i++) {
+        struct queue_recipient *rcpt = &e->recipients[i];
+        if (!tried[i] && rcpt->mailbox[0] == '\0' && is_due(rcpt, r->now, flush) &&
+            strcasecmp(domain_of(rcpt->address), domain) == 0) {
+            tried[i] = true;
+            which[n] = i;
+            addresses[n++] = rcpt->address;
+        }
+    }
+
+    const struct route *route =
+        r->config->routes ? routes_find(r->config->routes, domain) : NULL;
+    char remote[300] = "", remote_mta[256] = "";
+    if (route == NULL) {
+        /* The route was removed since the message was queued. */
+        for (size_t k = 0; k < n; k++) {
+            answers[k].code = 550;
+            snprintf(answers[k].enhanced, sizeof answers[k].enhanced, "5.1.2");
+            snprintf(answers[k].text, sizeof answers[k].text,
+                     "no route to %s in the --routes file", domain);
+        }
+    } else {
+        snprintf(remote, sizeof remote, "%s:%s", route->host, route->port);
+        /* RFC 3464 §2.3.5: Remote-MTA names the host, not the port. */
+        text_copy(remote_mta, sizeof remote_mta, route->host);
+        char to[1024] = "", try[16];
+        for (size_t k = 0, used = 0; k < n && used < sizeof to; k++)
+            used += (size_t)snprintf(to + used, sizeof to - used, "%s%s", k ? "," : "",
+                                     addresses[k]);
+        snprintf(try, sizeof try, "%u", e->recipients[which[0]].attempts + 1);
+        event_log_write(r->log, "queue", "attempt", "id", e->id, "host", remote, "to",
+                        to, "try", try, NULL);
+        struct relay_job job = {
+            .host = route->host,
+            .port = route->port,
+            .helo_name = r->config->hostname,
+            .reverse_path = e->reverse_path,
+            .body_8bit = e->body_8bit,
+            .smtputf8 = e->smtputf8,
+            .recipients = addresses,
+            .count = n,
+            .message = text,
+            .message_len = len,
+            .timeout_ms = r->config->timeout_seconds * 1000,
+            .log = r->log,
+            .log_session = "relay",
+        };
+        relay_attempt(&job, answers);
+    }
+    for (size_t k = 0; k < n; k++)
+        record_answer(r, e, &e->recipients[which[k]], &answers[k], remote_mta,
+                      &bounced_now[which[k]]);
+out:
+    free(which);
+    free(addresses);
+    free(answers);
+}
+
+/* ----- bounces ---------------------------------------------------------- */
+
+/* Hand a finished bounce (text) to its recipient: into a local Maildir when
+ * the sender is one of ours, otherwise into the queue like any mail, from
+ * the null reverse-path "<>" (RFC 5321 §4.5.5). */
+static int send_bounce_text(const struct runner *r, const char *to, const char *text,
+                            size_t len, char *bounce_id, size_t id_cap, char *why,
+                            size_t why_cap)
+{
+    const char *domain = domain_of(to);
+    if (strchr(to, '@') == NULL || config_is_local_domain(r->config, domain)) {
+        char mailbox[SMTP_MAX_LOCAL_PART + 1];
+        size_t i = 0;
+        for (; to[i] && to[i] != '@' && i + 1 < sizeof mailbox; i++)
+            mailbox[i] = (char)tolower((unsigned char)to[i]);
+        mailbox[i] = '\0';
+        if (!maildir_name_is_safe(mailbox))
+            snprintf(mailbox, sizeof mailbox, "postmaster");
+        return deliver_local(r, mailbox, "", text, len, bounce_id, id_cap, why,
+                             why_cap);
+    }
+    char path[4608];
+    FILE *file = queue_open_message(r->config->queue_dir, r->config->hostname,
+                                    bounce_id, id_cap, path, sizeof path, why, why_cap);
+    if (file == NULL)
+        return -1;
+    fwrite(text, 1, len, file);
+    struct queue_recipient rcpt = {.state = QUEUE_WAITING, .next_attempt = r->now};
+    text_copy(rcpt.address, sizeof rcpt.address, to);
+    struct queue_entry entry = {.arrival = r->now, .recipients = &rcpt, .count = 1};
+    text_copy(entry.id, sizeof entry.id, bounce_id);
+    /* reverse_path stays "": a bounce is sent from <>. */
+    return queue_commit(r->config->queue_dir, file, path, &entry, why, why_cap);
+}
+
+/* Tell the sender which recipients failed in this pass (RFC 5321 §6.1:
+ * "the receiver-SMTP MUST formulate and mail a notification message").
+ * A message from "<>" was itself a bounce: its failure goes to our own
+ * postmaster instead, never back to "<>" (§4.5.5), so nothing is lost and
+ * nothing loops. */
+static void send_bounce(const struct runner *r, const struct queue_entry *e,
+                        const bool *bounced_now)
+{
+    size_t n = 0;
+    struct bounce_recipient *failed = calloc(e->count, sizeof *failed);
+    if (failed == NULL)
+        return;
+    for (size_t i = 0; i < e->count; i++) {
+        const struct queue_recipient *rcpt = &e->recipients[i];
+        if (!bounced_now[i])
+            continue;
+        failed[n++] = (struct bounce_recipient){
+            .address = rcpt->address,
+            .status = rcpt->status,
+            .remote_mta = rcpt->remote_mta[0] ? rcpt->remote_mta : NULL,
+            .diagnostic = rcpt->last_reply,
+        };
+    }
+    bool to_sender = policy_should_bounce(e->reverse_path);
+    const char *to = to_sender ? e->reverse_path : "postmaster";
+    char from[300], unique[300];
+    snprintf(from, sizeof from, "MAILER-DAEMON@%s", r->config->hostname);
+    snprintf(unique, sizeof unique, "%s.bounce.%lld", e->id, (long long)r->now);
+    struct bounce_report report = {
+        .reporting_mta = r->config->hostname,
+        .from = from,
+        .original_sender = to,
+        .queue_id = e->id,
+        .arrival = e->arrival,
+        .now = r->now,
+        .recipients = failed,
+        .count = n,
+        .unique = unique,
+    };
+
+    char why[4608] = "", bounce_id[QUEUE_ID_MAX] = "";
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    FILE *original = queue_open_stored(r->config->queue_dir, e->id);
+    int rc = -1;
+    if (out != NULL && original != NULL) {
+        rc = bounce_write(out, &report, original, why, sizeof why);
+        if (fclose(out) != 0 && rc == 0)
+            rc = -1;
+        out = NULL;
+        if (rc == 0)
+            rc = send_bounce_text(r, to, text, len, bounce_id, sizeof bounce_id, why,
+                                  sizeof why);
+    }
+    if (out != NULL)
+        fclose(out);
+    if (original != NULL)
+        fclose(original);
+    if (rc == 0)
+        event_log_write(r->log, "queue", "bounce_sent", "id", e->id, "bounce_id",
+                        bounce_id, "to", to, NULL);
+    else
+        event_log_write(r->log, "queue", "error", "what", "could not send a bounce",
+                        "id", e->id, "why", why[0] ? why : strerror(errno), NULL);
+    free(text);
+    free(failed);
+}
+
+/* ----- one message, one pass -------------------------------------------- */
+
+/* Move an envelope we cannot read out of the way (once), so that it is
+ * neither retried forever nor deleted: a person should look at it. */
+static void set_aside(const struct runner *r, const char *id, const char *why)
+{
+    char from[4400], to[4400], folder[4100];
+    snprintf(folder, sizeof folder, "%.4000s/broken", r->config->queue_dir);
+    mkdir(folder, 0700);
+    snprintf(from, sizeof from, "%.4000s/envelopes/%.256s", r->config->queue_dir, id);
+    snprintf(to, sizeof to, "%s/%.256s", folder, id);
+    rename(from, to);
+    event_log_write(r->log, "queue", "error", "what", "set aside a broken envelope",
+                    "id", id, "why", why, "moved_to", to, NULL);
+}
+
+static void process_message(const struct runner *r, const char *id, bool flush)
+{
+    struct queue_entry e;
+    char why[4608];
+    if (queue_load(r->config->queue_dir, id, &e, why, sizeof why) < 0) {
+        if (errno != ENOENT) /* gone since the listing: another pass did it */
+            set_aside(r, id, why);
+        return;
+    }
+    bool any_due = false;
+    for (size_t i = 0; i < e.count; i++)
+        any_due = any_due || is_due(&e.recipients[i], r->now, flush);
+    if (!any_due) {
+        queue_entry_free(&e);
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (read_message(r, id, &text, &len) < 0) {
+        snprintf(why, sizeof why, "cannot read %s/messages/%s: %s",
+                 r->config->queue_dir, id, strerror(errno));
+        set_aside(r, id, why);
+        queue_entry_free(&e);
+        return;
+    }
+
+    bool *tried = calloc(e.count, sizeof *tried);
+    bool *bounced_now = calloc(e.count, sizeof *bounced_now);
+    if (tried == NULL || bounced_now == NULL)
+        goto out;
+    for (size_t i = 0; i < e.count; i++) {
+        struct queue_recipient *rcpt = &e.recipients[i];
+        if (rcpt->mailbox[0] != '\0' && is_due(rcpt, r->now, flush)) {
+            tried[i] = true;
+            deliver_local_recipient(r, &e, rcpt, text, len, &bounced_now[i]);
+        }
+    }
+    for (size_t i = 0; i < e.count; i++) {
+        struct queue_recipient *rcpt = &e.recipients[i];
+        if (!tried[i] && rcpt->mailbox[0] == '\0' && is_due(rcpt, r->now, flush)) {
+            char domain[SMTP_MAX_DOMAIN + 1];
+            text_copy(domain, sizeof domain, domain_of(rcpt->address));
+            relay_domain(r, &e, domain, flush, text, len, tried, bounced_now);
+        }
+    }
+
+    bool any_bounced = false, any_waiting = false;
+    for (size_t i = 0; i < e.count; i++) {
+        any_bounced = any_bounced || bounced_now[i];
+        any_waiting = any_waiting || e.recipients[i].state == QUEUE_WAITING;
+    }
+    if (any_bounced)
+        send_bounce(r, &e, bounced_now);
+    if (!any_waiting) {
+        if (queue_remove(r->config->queue_dir, id, why, sizeof why) == 0)
+            event_log_write(r->log, "queue", "done", "id", id, NULL);
+        else
+            event_log_write(r->log, "queue", "error", "what", why, NULL);
+    } else if (queue_save(r->config->queue_dir, &e, why, sizeof why) < 0) {
+        event_log_write(r->log, "queue", "error", "what", why, NULL);
+    }
+out:
+    free(tried);
+    free(bounced_now);
+    free(text);
+    queue_entry_free(&e);
+}
+
+void queue_runner_pass(const struct server_config *config, const struct event_log *log,
+                       time_t now, bool flush)
+{
+    struct runner r = {.config = config, .log = log, .now = now};
+    char **ids, why[4608];
+    long count = queue_list(config->queue_dir, &ids, why, sizeof why);
+    if (count < 0) {
+        event_log_write(log, "queue", "error", "what", why, NULL);
+        return;
+    }
+    for (long i = 0; i < count; i++)
+        process_message(&r, ids[i], flush);
+    queue_free_ids(ids, count);
+}
+
+/* ----- the process ------------------------------------------------------ */
+
+int queue_lock(const char *dir, char *why, size_t why_cap)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(why, why_cap, "open(%s): %s", path, strerror(errno));
+        return -1;
+    }
+    /* flock() belongs to the open file, which fork() shares: the runner
+     * child keeps the lock as long as it or the parent lives. */
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        snprintf(why, why_cap,
+                 "the queue %s is in use by another mailwalk-server (two runners "
+                 "would send every message twice)",
+                 dir);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The runner's life: look at the queue, sleep a little, again. A request
+ * from `mailwalk-queue --flush` makes the next look try everything. */
+static void runner_main(const struct server_config *config, const struct event_log *log)
+{
+    signal(SIGTERM, SIG_DFL);         /* no clean-up needed: see the top of file */
+    signal(SIGINT, SIG_IGN);          /* Ctrl-C goes to the parent, which stops us */
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* and so does the parent's death */
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &term, NULL);
+    if (getppid() == 1)
+        _exit(0); /* the parent died before PDEATHSIG was set */
+    event_log_write(log, "queue", "runner_started", "queue", config->queue_dir, NULL);
+    for (;;) {
+        bool flush = queue_take_flush_request(config->queue_dir);
+        queue_runner_pass(config, log, time(NULL), flush);
+        poll(NULL, 0, QUEUE_POLL_MS);
+    }
+}
+
+pid_t queue_runner_start(const struct server_config *config,
+                         const struct event_log *log)
+{
+    /* As for workers: keep SIGTERM blocked until the child has reset it. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    pid_t pid = fork();
+    if (pid == 0)
+        runner_main(config, log); /* never returns */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return pid;
+}

@@ -1,0 +1,38 @@
+/*
+ * queue_runner.h - the process that empties the queue.
+ *
+ * Next to the workers that receive mail, a server with --queue runs one
+ * more process: the queue runner. It looks at the queue a few times a
+ * second, and for every recipient whose time has come it either puts the
+ * message into a local Maildir or relays it to the next hop (relay.c),
+ * then records what happened: sent, try again at a later time, or bounced.
+ */
+#ifndef MAILWALK_QUEUE_RUNNER_H
+#define MAILWALK_QUEUE_RUNNER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "config.h"
+#include "event_log.h"
+
+/* How often the runner looks at the queue. New mail goes out within this
+ * time (a real server would also be woken by the receiver at once). */
+#define QUEUE_POLL_MS 250
+
+/* Claim the queue for this server: one runner per queue, or two would
+ * send every message twice. Returns an fd to keep open (the lock lasts
+ * as long as it), or -1 with why ("used by another mailwalk-server"). */
+int queue_lock(const char *dir, char *why, size_t why_cap);
+
+/* Start the runner process. Returns its pid, or -1 (errno). */
+pid_t queue_runner_start(const struct server_config *config,
+                         const struct event_log *log);
+
+/* One look at the queue: handle every message with something due at
+ * `now` (everything waiting, if flush). The runner calls it in a loop. */
+void queue_runner_pass(const struct server_config *config, const struct event_log *log,
+                       time_t now, bool flush);
+
+#endif
