@@ -1,15 +1,13 @@
 /*
- * cmd_simple.c - the small commands: RSET, NOOP, VRFY, EXPN, HELP, QUIT.
+ * cmd_simple.c - the small commands that steer the session: RSET, NOOP,
+ * QUIT.
  *
- * None of them starts or changes a message, except RSET, which throws the
- * open one away. RFC 5321 §4.1.4 allows them at any time.
+ * RSET throws the open transaction away, NOOP does nothing at all, QUIT
+ * ends the session; RFC 5321 §4.1.4 allows all three at any time. (The
+ * commands that only answer questions - VRFY, EXPN, HELP - are in
+ * cmd_info.c.)
  */
-#include <stdio.h>
-#include <string.h>
-#include <strings.h>
-
 #include "commands.h"
-#include "maildir.h"
 
 /* RSET (RFC 5321 §4.1.1.5): forget the sender, recipients and text of the
  * open transaction; the session itself (HELO/EHLO) stays.
@@ -31,72 +29,6 @@ void cmd_noop(struct session *s, const char *args)
 {
     (void)args;
     session_reply(s, 250, "2.0.0", "OK");
-}
-
-/* VRFY <name> (RFC 5321 §4.1.1.6, §3.5.3): does this mailbox exist?
- * Spammers used VRFY to harvest addresses, so most servers today always
- * answer 252 ("cannot verify, but send it and we will try", §3.5.3).
- * We answer for real only when --mailboxes lists the mailboxes, so a
- * class can see both answers.
- * Replies: 250 2.1.5 (exists), 550 5.1.1 (does not), 252 2.5.2 (any name
- * is accepted here), 501 (no name). */
-void cmd_vrfy(struct session *s, const char *args)
-{
-    /* Accept "bob", "bob@bob.example" and "<bob@bob.example>". */
-    char name[SMTP_MAX_LOCAL_PART + 1];
-    const char *p = args[0] == '<' ? args + 1 : args;
-    size_t n = strcspn(p, "@> ");
-    if (n == 0 || n > SMTP_MAX_LOCAL_PART) {
-        session_reply(s, 501, "5.5.4", "Syntax: VRFY <mailbox>");
-        return;
-    }
-    memcpy(name, p, n);
-    name[n] = '\0';
-
-    if (s->config->mailbox_count == 0) {
-        session_reply(s, 252, "2.5.2",
-                      "Cannot VRFY user, but will accept "
-                      "message and attempt delivery");
-    } else if (maildir_name_is_safe(name) && config_has_mailbox(s->config, name)) {
-        session_reply(s, 250, "2.1.5", "<%s@%s>", name, s->config->domains[0]);
-    } else {
-        session_reply(s, 550, "5.1.1", "No such user here: %s", name);
-    }
-}
-
-/* EXPN <list> (RFC 5321 §4.1.1.7): list a mailing list's members. Like
- * nearly every server since the 1990s we do not (§7.3: it hands address
- * lists to anyone who asks). Replies: 502 5.5.1. */
-void cmd_expn(struct session *s, const char *args)
-{
-    (void)args;
-    session_reply(s, 502, "5.5.1", "EXPN is switched off here (RFC 5321 section 7.3)");
-}
-
-/* HELP [command] (RFC 5321 §4.1.1.8): text for humans, one line per verb,
- * taken from the command table so that it can never go out of date.
- * Replies: 214 2.0.0, or 504 5.5.1 for a command we do not know. */
-void cmd_help(struct session *s, const char *args)
-{
-    size_t count;
-    const struct command *table = command_table(&count);
-
-    if (args[0] != '\0') {
-        const struct command *c = command_lookup(args);
-        if (c == NULL) {
-            session_reply(s, 504, "5.5.1",
-                          "No help for \"%.40s\": not a command "
-                          "here",
-                          args);
-            return;
-        }
-        session_reply(s, 214, "2.0.0", "%s", c->help);
-        return;
-    }
-    session_reply_more(s, 214, "2.0.0", "mailwalk-server knows these commands:");
-    for (size_t i = 0; i < count; i++)
-        session_reply_more(s, 214, "2.0.0", "%s", table[i].help);
-    session_reply(s, 214, "2.0.0", "End of HELP");
 }
 
 /* QUIT (RFC 5321 §4.1.1.10): the client is done. We answer 221 and close
