@@ -25,7 +25,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin="$here/build"
+bin="${MAILWALK_BUILD:-$here/build}" # the build folder (tests point it at theirs)
 dir=""
 keep=no
 bob_down=no
