@@ -419,6 +419,42 @@ out_of_memory:
     return -1;
 }
 
+/* Unlink folder/name if it is older than min_age (by its mtime). */
+static bool remove_if_old(const char *folder, const char *name, time_t now,
+                          long min_age)
+{
+    char path[4500];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", folder, name);
+    return stat(path, &st) == 0 && now - st.st_mtime >= min_age && unlink(path) == 0;
+}
+
+long queue_tidy(const char *dir, time_t now, long min_age)
+{
+    static const char *const folders[] = {"tmp", "messages"};
+    long removed = 0;
+    for (size_t i = 0; i < 2; i++) {
+        char folder[4200], envelope[4500];
+        snprintf(folder, sizeof folder, "%s/%s", dir, folders[i]);
+        DIR *d = opendir(folder);
+        if (d == NULL)
+            continue;
+        struct dirent *entry;
+        while ((entry = readdir(d)) != NULL) {
+            if (entry->d_name[0] == '.')
+                continue;
+            /* A message with its envelope is queued: never touch it. */
+            snprintf(envelope, sizeof envelope, "%s/envelopes/%s", dir, entry->d_name);
+            if (i == 1 && access(envelope, F_OK) == 0)
+                continue;
+            if (remove_if_old(folder, entry->d_name, now, min_age))
+                removed++;
+        }
+        closedir(d);
+    }
+    return removed;
+}
+
 int queue_request_flush(const char *dir, char *why, size_t why_cap)
 {
     char path[4200];

@@ -114,6 +114,13 @@ int queue_remove(const char *dir, const char *id, char *why, size_t why_cap);
 long queue_list(const char *dir, char ***ids, char *why, size_t why_cap);
 void queue_free_ids(char **ids, long count);
 
+/* Remove what a crash can leave behind, if older than min_age seconds:
+ * files in tmp/ (never queued, never answered 250) and messages/ files with
+ * no envelope (a crash between the two renames of queue_commit). The age
+ * keeps it away from a message a worker is writing right now. Returns how
+ * many files went. */
+long queue_tidy(const char *dir, time_t now, long min_age);
+
 /* "Try everything now": mailwalk-queue --flush leaves a file in DIR that
  * the runner picks up on its next look, so the two never write the same
  * envelope at once. */

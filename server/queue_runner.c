@@ -531,6 +531,13 @@ static void runner_main(const struct server_config *config, const struct event_l
     if (getppid() == 1)
         _exit(0); /* the parent died before PDEATHSIG was set */
     event_log_write(log, "queue", "runner_started", "queue", config->queue_dir, NULL);
+    /* Leftovers of a crash: an hour old is surely not being written. */
+    long removed = queue_tidy(config->queue_dir, time(NULL), QUEUE_TIDY_AGE);
+    if (removed > 0) {
+        char count[32];
+        snprintf(count, sizeof count, "%ld", removed);
+        event_log_write(log, "queue", "tidied", "files", count, NULL);
+    }
     for (;;) {
         bool flush = queue_take_flush_request(config->queue_dir);
         queue_runner_pass(config, log, time(NULL), flush);

@@ -21,6 +21,11 @@
  * time (a real server would also be woken by the receiver at once). */
 #define QUEUE_POLL_MS 250
 
+/* Files left in the queue's tmp/ (or messages without an envelope) this
+ * many seconds old are leftovers of a crash; the runner removes them when
+ * it starts. */
+#define QUEUE_TIDY_AGE 3600
+
 /* Claim the queue for this server: one runner per queue, or two would
  * send every message twice. Returns an fd to keep open (the lock lasts
  * as long as it), or -1 with why ("used by another mailwalk-server"). */
