@@ -69,6 +69,19 @@ const char *mw_phase_name(MwPhase phase)
     return "";
 }
 
+const char *mw_phase_short_name(MwPhase phase)
+{
+    switch (phase) {
+    case MW_PHASE_SETUP:
+        return "setup";
+    case MW_PHASE_TRANSFER:
+        return "transfer";
+    case MW_PHASE_TERMINATION:
+        return "termination";
+    }
+    return "";
+}
+
 const char *mw_reply_label(int code)
 {
     switch (code / 100) {

@@ -43,6 +43,9 @@ typedef struct {
     char *text;           /* what is shown (CR LF removed; TLS: a summary) */
     char *tls_type;       /* for TLS records: "handshake", "application data" */
     char *event;          /* for events: "delivered", "read" (explanations.ini) */
+    guint hop;            /* which hop it belongs to when a story has two
+                             (1: Alice's UA -> her server, 2: the relay),
+                             or 0 */
 } MwLine;
 
 /* A new line; text is copied. */
@@ -55,6 +58,8 @@ void mw_line_parse_reply(MwLine *line);
 /* The phase a command belongs to. */
 MwPhase mw_phase_of_command(const char *command_line);
 const char *mw_phase_name(MwPhase phase);
+/* "setup", "transfer", "termination": for narrow places. */
+const char *mw_phase_short_name(MwPhase phase);
 
 /* "2xx completion", "5xx permanent failure"...: the label every reply
  * carries beside its colour, so colour is never the only cue. */

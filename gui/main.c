@@ -5,6 +5,8 @@
  *   mailwalk --scenario esmtp --autoplay       play a scenario
  *   mailwalk --scenario hello --autoplay --speed 8 --exit-when-done \
  *            --screenshot hello.png            run to the end, save a picture
+ *   mailwalk --scenario alice-to-bob --autoplay --exit-when-done \
+ *            --diagram story.svg --transcript story.txt
  *   mailwalk --list-scenarios
  */
 #include <gtk/gtk.h>
@@ -28,6 +30,15 @@ static const GOptionEntry entries[] = {
      "Quit when the scenario has finished (exit 0 if it told its story)", NULL},
     {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, &options.screenshot,
      "When the scenario has finished, save the window as a PNG", "FILE"},
+    {"diagram", 0, 0, G_OPTION_ARG_FILENAME, &options.diagram,
+     "When the scenario has finished, save the whole diagram (FILE.svg or FILE.png)",
+     "FILE"},
+    {"transcript", 0, 0, G_OPTION_ARG_FILENAME, &options.transcript,
+     "When the scenario has finished, save the transcript (C:/S: lines)", "FILE"},
+    {"type", 0, 0, G_OPTION_ARG_FILENAME, &options.type_file,
+     "In the console scenario, type the lines of FILE, each once the server has "
+     "answered the one before (for demos and tests)",
+     "FILE"},
     {"timing", 0, 0, G_OPTION_ARG_NONE, &options.timing,
      "Print the time to the first frame and the frame rate (for benchmarks)", NULL},
     {"list-scenarios", 0, 0, G_OPTION_ARG_NONE, &list_scenarios,
@@ -95,20 +106,7 @@ int main(int argc, char **argv)
     g_signal_connect(app, "activate", G_CALLBACK(on_activate), NULL);
     g_signal_connect(app, "shutdown", G_CALLBACK(on_shutdown), NULL);
 
-    const char *const quit_accels[] = {"<Control>q", NULL};
-    const char *const play_accels[] = {"space", NULL};
-    const char *const step_accels[] = {"Right", NULL};
-    const char *const back_accels[] = {"Left", NULL};
-    const char *const faster_accels[] = {"plus", "KP_Add", "equal", NULL};
-    const char *const slower_accels[] = {"minus", "KP_Subtract", NULL};
-    const char *const restart_accels[] = {"<Control>r", NULL};
-    gtk_application_set_accels_for_action(app, "win.play", play_accels);
-    gtk_application_set_accels_for_action(app, "win.step", step_accels);
-    gtk_application_set_accels_for_action(app, "win.back", back_accels);
-    gtk_application_set_accels_for_action(app, "win.faster", faster_accels);
-    gtk_application_set_accels_for_action(app, "win.slower", slower_accels);
-    gtk_application_set_accels_for_action(app, "win.restart", restart_accels);
-    gtk_application_set_accels_for_action(app, "window.close", quit_accels);
+    mw_window_set_accels(app, TRUE);
 
     int status = g_application_run(G_APPLICATION(app), argc, argv);
     gpointer code = g_object_get_data(G_OBJECT(app), "mailwalk-exit-code");

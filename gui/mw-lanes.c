@@ -191,7 +191,11 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
 {
     double top = scroll_offset(self);
     double width = gtk_widget_get_width(GTK_WIDGET(self));
+    /* Five actors need narrower boxes than four: never wider than the
+     * narrowest gap between two columns. */
     double box_w = BOX_WIDTH;
+    for (guint i = 0; i + 1 < self->actors->len; i++)
+        box_w = MIN(box_w, column_x(self, i + 1) - column_x(self, i) - 10);
     gtk_snapshot_append_color(
         snapshot, &(GdkRGBA){1, 1, 1, 1},
         &GRAPHENE_RECT_INIT(0, (float)top, (float)width, (float)HEADER_HEIGHT - 4));
@@ -240,7 +244,7 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
             start < self->lines->len ? g_ptr_array_index(self->lines, start) : NULL;
         if (first == NULL)
             break;
-        if (line != NULL && line->phase == first->phase)
+        if (line != NULL && line->phase == first->phase && line->hop == first->hop)
             continue;
         /* Rows start..i-1 share a phase. */
         double y = mw_lanes_get_row_y(self, start);
@@ -254,8 +258,15 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
 
         /* The phase's name, at the top of its band in the left gutter. */
         PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
-        char *markup = g_markup_printf_escaped("<small><b>%s</b></small>",
-                                               mw_phase_name(first->phase));
+        /* With two hops, each has its own session and its own phases, and
+         * their bands interleave: "Hop 2" above a short phase name keeps
+         * the label within a single row. */
+        char *markup =
+            first->hop > 0
+                ? g_markup_printf_escaped("<small><b>Hop %u</b>\n%s</small>",
+                                          first->hop, mw_phase_short_name(first->phase))
+                : g_markup_printf_escaped("<small><b>%s</b></small>",
+                                          mw_phase_name(first->phase));
         pango_layout_set_markup(layout, markup, -1);
         pango_layout_set_width(layout, (int)((GUTTER - 16) * PANGO_SCALE));
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
@@ -266,9 +277,47 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
     }
 }
 
+/* A note beside one actor (from == to): something it did on its own,
+ * like queueing a letter. A dot on its lifeline, the words to its right. */
+static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
+{
+    const MwLine *line = g_ptr_array_index(self->lines, index);
+    PangoLayout *layout = g_ptr_array_index(self->layouts, index);
+    double y = mw_lanes_get_row_y(self, index);
+    double x = column_x(self, line->from);
+    double p = ((int)index == self->flying) ? self->progress : 1.0;
+    GdkRGBA color = line_color(line);
+    color.alpha = (float)(0.35 + 0.65 * p);
+    double width = gtk_widget_get_width(GTK_WIDGET(self));
+    if ((int)index == self->selected) {
+        GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
+        gtk_snapshot_append_color(snapshot, &highlight,
+                                  &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1,
+                                                      (float)(width - GUTTER),
+                                                      (float)ROW_HEIGHT - 2));
+    }
+    GskRoundedRect dot;
+    gsk_rounded_rect_init_from_rect(
+        &dot,
+        &GRAPHENE_RECT_INIT((float)x - 7, (float)(y + ROW_HEIGHT / 2 - 7), 14, 14), 7);
+    gtk_snapshot_push_rounded_clip(snapshot, &dot);
+    gtk_snapshot_append_color(snapshot, &color, &dot.bounds);
+    gtk_snapshot_pop(snapshot);
+    double room = width - x - 24;
+    pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
+    pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
+    int lw, lh;
+    pango_layout_get_pixel_size(layout, &lw, &lh);
+    draw_text(snapshot, layout, x + 14, y + (ROW_HEIGHT - lh) / 2.0, color);
+}
+
 static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
 {
     const MwLine *line = g_ptr_array_index(self->lines, index);
+    if (line->from == line->to) {
+        draw_note(self, snapshot, index);
+        return;
+    }
     PangoLayout *layout = g_ptr_array_index(self->layouts, index);
     double y = mw_lanes_get_row_y(self, index);
     double x0 = column_x(self, line->from), x1 = column_x(self, line->to);
@@ -304,10 +353,13 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
     g_object_unref(head);
 
     /* The label rides above the arrow, from the sender's side. A short
-     * arrow (into the mailbox, say) would leave no room, and the rest of
-     * its row is empty: then the label ends at the arrow's right end and
-     * may use the row to its left. */
+     * arrow (into the mailbox, or a hop among five actors) would leave no
+     * room, and the rest of its row is empty: then the label may use the
+     * row on whichever side of the arrow has more of it. */
     double span = fabs(x1 - x0) - 24;
+    double width = gtk_widget_get_width(GTK_WIDGET(self));
+    double room_right = width - MIN(x0, x1) - 24;
+    double room_left = MAX(x0, x1) - GUTTER - 24;
     GdkRGBA text = color;
     text.alpha = (float)(0.35 + 0.65 * p);
     double label_x;
@@ -316,6 +368,10 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
         pango_layout_set_alignment(layout,
                                    dir > 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT);
         label_x = dir > 0 ? x0 + 12 : x1 + 12;
+    } else if (room_right >= room_left) {
+        pango_layout_set_width(layout, (int)(room_right * PANGO_SCALE));
+        pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
+        label_x = MIN(x0, x1) + 12;
     } else {
         double right = MAX(x0, x1) - 12, room = right - GUTTER - 12;
         pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
@@ -422,9 +478,17 @@ guint mw_lanes_launch(MwLanes *self, MwLine *line)
     return index;
 }
 
-void mw_lanes_set_exporting(MwLanes *self, gboolean exporting)
+GskRenderNode *mw_lanes_render_all(MwLanes *self, int *width, int *height)
 {
-    self->exporting = exporting;
+    /* Our own snapshot function, called directly: a GtkWidgetPaintable
+     * would hand back the node of the last frame, the part in view. */
+    *width = gtk_widget_get_width(GTK_WIDGET(self));
+    *height = gtk_widget_get_height(GTK_WIDGET(self));
+    GtkSnapshot *snapshot = gtk_snapshot_new();
+    self->exporting = TRUE;
+    mw_lanes_snapshot(GTK_WIDGET(self), snapshot);
+    self->exporting = FALSE;
+    return gtk_snapshot_free_to_node(snapshot);
 }
 
 void mw_lanes_hurry(MwLanes *self)

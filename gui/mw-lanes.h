@@ -31,9 +31,10 @@ void mw_lanes_clear(MwLanes *self);
 /* Add a row and start its flight. Takes ownership of line. Returns its index. */
 guint mw_lanes_launch(MwLanes *self, MwLine *line);
 
-/* While TRUE, draw the whole diagram (every row, the actor boxes at the
- * top), as a saved picture needs, instead of just the part in view. */
-void mw_lanes_set_exporting(MwLanes *self, gboolean exporting);
+/* The whole diagram (every row, the actor boxes at the top), as a saved
+ * picture needs, instead of just the part in view: a render node of
+ * width x height. NULL if there is nothing to draw. */
+GskRenderNode *mw_lanes_render_all(MwLanes *self, int *width, int *height);
 
 /* Finish the current flight at once (it lands on the next frame). */
 void mw_lanes_hurry(MwLanes *self);

@@ -6,9 +6,18 @@
  *   ->  when playing, or when the user steps, MwLanes launches its arrow
  *   ->  "landed": we tell the run to release it, and the real bytes move on
  * So in step mode the programs really wait for the user, line by line.
+ * With two hops the lines of both taps share this one queue, in the order
+ * they arrived: a step is a step on whichever hop the next line waits.
+ *
+ * In the typed console the window is also the client: the entry's lines
+ * go to the tap like any client's, and a row of hints (from
+ * explanations.ini) follows the dialogue to suggest what may come next.
  */
 #include "mw-window.h"
 
+#include <cairo-svg.h>
+
+#include "console.h"
 #include "explain.h"
 #include "mw-lanes.h"
 #include "run.h"
@@ -31,6 +40,10 @@ struct _MwWindow {
     MwLanes *lanes;
     GtkLabel *status_label;
     GtkLabel *explanation_label;
+    GtkBox *console_box;
+    GtkBox *hint_box;
+    GtkLabel *hint_label;
+    GtkEntry *console_entry;
     /* State */
     MwWindowOptions options;
     GKeyFile *explanations;
@@ -45,6 +58,10 @@ struct _MwWindow {
     gboolean done_reported;  /* ...and the queue has drained since */
     gboolean run_ok;
     char *finish_message;
+    MwConsole console;       /* the typed console: where the dialogue stands */
+    GPtrArray *hint_buttons; /* GtkWidget*, the suggestions shown now */
+    char **typed_lines;      /* --type: the lines still to type, or NULL */
+    guint next_typed;        /* index of the next one */
     /* --timing: what the benchmark reads (frame clock times, in us) */
     gint64 started_us;     /* when the window was made */
     gint64 first_frame_us; /* when the first frame was painted, or 0 */
@@ -58,6 +75,8 @@ G_DEFINE_FINAL_TYPE(MwWindow, mw_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static void start_scenario(MwWindow *self);
 static void stop_run(MwWindow *self);
+static char *transcript_text(MwWindow *self);
+static gboolean save_diagram(MwWindow *self, const char *path, GError **error);
 
 /* ----- status and explanation ----------------------------------------------- */
 
@@ -117,6 +136,24 @@ static gboolean quit_app(gpointer data)
 static gboolean finish_up(gpointer data)
 {
     MwWindow *self = data;
+    GError *error = NULL;
+    if (self->options.diagram != NULL &&
+        !save_diagram(self, self->options.diagram, &error)) {
+        g_printerr("mailwalk: cannot save %s: %s\n", self->options.diagram,
+                   error->message);
+        g_clear_error(&error);
+        self->run_ok = FALSE;
+    }
+    if (self->options.transcript != NULL) {
+        char *text = transcript_text(self);
+        if (!g_file_set_contents(self->options.transcript, text, -1, &error)) {
+            g_printerr("mailwalk: cannot save %s: %s\n", self->options.transcript,
+                       error->message);
+            g_clear_error(&error);
+            self->run_ok = FALSE;
+        }
+        g_free(text);
+    }
     if (self->options.screenshot != NULL) {
         GError *error = NULL;
         if (!mw_save_widget_png(GTK_WIDGET(self), self->options.screenshot, &error)) {
@@ -175,8 +212,95 @@ static void report_done(MwWindow *self)
                 self->frames_flying * 1e6 / (double)self->flying_us,
                 self->worst_frame_us / 1000.0);
     /* Give the last frame a moment to be drawn before a screenshot. */
-    if (self->options.screenshot != NULL || self->options.exit_when_done)
+    if (self->options.screenshot != NULL || self->options.diagram != NULL ||
+        self->options.transcript != NULL || self->options.exit_when_done)
         g_timeout_add(400, finish_up, self);
+}
+
+/* ----- the typed console ------------------------------------------------------ */
+
+static void on_hint_clicked(GtkButton *button, gpointer data)
+{
+    MwWindow *self = data;
+    const char *text = g_object_get_data(G_OBJECT(button), "mailwalk-line");
+    gtk_editable_set_text(GTK_EDITABLE(self->console_entry), text);
+    gtk_widget_grab_focus(GTK_WIDGET(self->console_entry));
+    gtk_editable_set_position(GTK_EDITABLE(self->console_entry), -1);
+}
+
+/* Show the hints for the stage the dialogue has reached: a sentence, and
+ * one button per suggested line ([hint:STAGE] in explanations.ini). */
+static void update_hints(MwWindow *self)
+{
+    for (guint i = 0; i < self->hint_buttons->len; i++)
+        gtk_box_remove(self->hint_box, g_ptr_array_index(self->hint_buttons, i));
+    g_ptr_array_set_size(self->hint_buttons, 0);
+
+    char *group =
+        g_strdup_printf("hint:%s", mw_console_stage_name(self->console.stage));
+    char *title = g_key_file_get_string(self->explanations, group, "title", NULL);
+    char *text = g_key_file_get_string(self->explanations, group, "text", NULL);
+    char *markup =
+        g_markup_printf_escaped("<b>%s.</b> %s", title ? title : "", text ? text : "");
+    gtk_label_set_markup(self->hint_label, markup);
+    gsize count = 0;
+    char **lines =
+        g_key_file_get_string_list(self->explanations, group, "try", &count, NULL);
+    for (gsize i = 0; i < count; i++) {
+        GtkWidget *button =
+            gtk_button_new_with_label(lines[i][0] ? lines[i] : "(empty line)");
+        gtk_widget_add_css_class(button, "monospace");
+        gtk_widget_set_valign(button, GTK_ALIGN_START);
+        gtk_widget_set_tooltip_text(button, "Copy into the console (then press Enter)");
+        g_object_set_data_full(G_OBJECT(button), "mailwalk-line", g_strdup(lines[i]),
+                               g_free);
+        g_signal_connect(button, "clicked", G_CALLBACK(on_hint_clicked), self);
+        /* The buttons come first, the sentence after them. */
+        gtk_box_insert_child_after(
+            self->hint_box, button,
+            i == 0 ? NULL : g_ptr_array_index(self->hint_buttons, i - 1));
+        g_ptr_array_add(self->hint_buttons, button);
+    }
+    g_strfreev(lines);
+    g_free(markup);
+    g_free(title);
+    g_free(text);
+    g_free(group);
+}
+
+static void on_console_activate(GtkEntry *entry, gpointer data)
+{
+    MwWindow *self = data;
+    if (self->run == NULL || self->console.stage == MW_CONSOLE_CLOSED)
+        return;
+    mw_run_send_line(self->run, gtk_editable_get_text(GTK_EDITABLE(entry)));
+    gtk_editable_set_text(GTK_EDITABLE(entry), "");
+}
+
+/* --type: a typist who waits for each reply, except inside DATA, where
+ * the server says nothing until the final dot. */
+static void type_next_line(MwWindow *self, const MwLine *landed)
+{
+    if (self->typed_lines == NULL || self->typed_lines[self->next_typed] == NULL)
+        return;
+    gboolean answered = landed->kind == MW_LINE_REPLY && landed->last;
+    gboolean in_text = self->console.stage == MW_CONSOLE_DATA &&
+                       landed->kind == MW_LINE_DATA && landed->data_part != MW_DATA_END;
+    if (!answered && !in_text)
+        return;
+    if (self->console.stage == MW_CONSOLE_CONNECTING ||
+        self->console.stage == MW_CONSOLE_CLOSED)
+        return;
+    mw_run_send_line(self->run, self->typed_lines[self->next_typed++]);
+}
+
+/* While the entry has the focus, Space and the arrows belong to it. */
+static void on_console_focus(GtkEventControllerFocus *focus, gpointer data)
+{
+    MwWindow *self = data;
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+    if (app != NULL)
+        mw_window_set_accels(app, !gtk_event_controller_focus_contains_focus(focus));
 }
 
 /* ----- the queue of lines ------------------------------------------------------ */
@@ -210,6 +334,11 @@ static void on_landed(MwLanes *lanes, guint index, gpointer data)
     self->flying_held = FALSE;
     if (self->follow)
         mw_lanes_select(lanes, (gint)index);
+    if (self->scenario->client == MW_CLIENT_CONSOLE) {
+        mw_console_see(&self->console, mw_lanes_get_line(lanes, index));
+        update_hints(self);
+        type_next_line(self, mw_lanes_get_line(lanes, index));
+    }
     launch_next(self);
     update_status(self);
 }
@@ -258,37 +387,51 @@ static void stop_run(MwWindow *self)
     g_queue_clear_full(&self->pending, free_pending);
 }
 
+/* Every program runs: with your own client, say where to connect. */
+static void on_run_started(MwRun *run, gpointer data)
+{
+    MwWindow *self = data;
+    if (self->scenario->client != MW_CLIENT_YOURS)
+        return;
+    char *text = g_strdup_printf(
+        "%s\n\nConnect to 127.0.0.1:%u, for example:   swaks --server "
+        "127.0.0.1:%u --to bob@bob.example",
+        self->scenario->summary, mw_run_get_tap_port(run), mw_run_get_tap_port(run));
+    gtk_label_set_text(self->summary_label, text);
+    g_free(text);
+    /* Also on stdout, for scripts and tests that bring the client. */
+    g_print("mailwalk: waiting for your client on 127.0.0.1:%u\n",
+            mw_run_get_tap_port(run));
+    fflush(stdout);
+}
+
 static void start_scenario(MwWindow *self)
 {
     stop_run(self);
     self->finished = self->done_reported = FALSE;
     self->flying_held = FALSE;
     self->follow = TRUE;
-    mw_lanes_set_actors(self->lanes,
-                        self->scenario->client_args ? mw_one_hop_actors
-                                                    : mw_own_client_actors,
-                        mw_one_hop_gaps);
+    mw_lanes_set_actors(self->lanes, self->scenario->actors, self->scenario->gaps);
     gtk_label_set_text(self->summary_label, self->scenario->summary);
     on_selected(self->lanes, -1, self);
 
+    /* The console: you are the client, so the lines play as you type. */
+    gboolean console = self->scenario->client == MW_CLIENT_CONSOLE;
+    gtk_widget_set_visible(GTK_WIDGET(self->console_box), console);
+    mw_console_init(&self->console);
+    self->next_typed = 0;
+    if (console) {
+        self->playing = TRUE;
+        update_hints(self);
+        gtk_widget_grab_focus(GTK_WIDGET(self->console_entry));
+    }
+
     self->run = mw_run_new(self->scenario);
     g_signal_connect(self->run, "line", G_CALLBACK(on_run_line), self);
+    g_signal_connect(self->run, "started", G_CALLBACK(on_run_started), self);
     g_signal_connect(self->run, "finished", G_CALLBACK(on_run_finished), self);
     GError *error = NULL;
     gboolean started = mw_run_start(self->run, &error);
-    if (started && self->scenario->client_args == NULL) {
-        char *text = g_strdup_printf(
-            "%s\n\nConnect to 127.0.0.1:%u, for example:   swaks --server "
-            "127.0.0.1:%u --to bob@bob.example",
-            self->scenario->summary, mw_run_get_tap_port(self->run),
-            mw_run_get_tap_port(self->run));
-        gtk_label_set_text(self->summary_label, text);
-        g_free(text);
-        /* Also on stdout, for scripts and tests that bring the client. */
-        g_print("mailwalk: waiting for your client on 127.0.0.1:%u\n",
-                mw_run_get_tap_port(self->run));
-        fflush(stdout);
-    }
     if (!started) {
         char *text =
             g_strdup_printf("Could not start the scenario: %s", error->message);
@@ -390,10 +533,16 @@ static char *transcript_text(MwWindow *self)
     g_string_append_printf(out, "# mailwalk scenario: %s\n", self->scenario->title);
     for (guint i = 0; i < mw_lanes_get_count(self->lanes); i++) {
         const MwLine *line = mw_lanes_get_line(self->lanes, i);
-        const char *who = line->kind == MW_LINE_REPLY   ? "S: "
-                          : line->kind == MW_LINE_EVENT ? "#  "
-                                                        : "C: ";
-        g_string_append_printf(out, "%s%s\n", who, line->text);
+        /* Who spoke: servers answer from the right (a sealed TLS record
+         * goes either way). */
+        const char *who = line->kind == MW_LINE_EVENT ? "#  "
+                          : line->to < line->from     ? "S: "
+                                                      : "C: ";
+        /* Two hops: which session the line belongs to, "1 C:", "2 S:". */
+        if (line->hop > 0 && line->kind != MW_LINE_EVENT)
+            g_string_append_printf(out, "%u %s%s\n", line->hop, who, line->text);
+        else
+            g_string_append_printf(out, "%s%s\n", who, line->text);
     }
     return g_string_free(out, FALSE);
 }
@@ -437,6 +586,24 @@ static void on_transcript_file(GtkNativeDialog *dialog, int response, gpointer d
     g_free(path);
 }
 
+/* The whole diagram, every row, as SVG if the name ends in .svg, else PNG. */
+static gboolean save_diagram(MwWindow *self, const char *path, GError **error)
+{
+    int width, height;
+    GskRenderNode *node = mw_lanes_render_all(self->lanes, &width, &height);
+    if (node == NULL || width <= 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "nothing to draw yet");
+        g_clear_pointer(&node, gsk_render_node_unref);
+        return FALSE;
+    }
+    gboolean saved =
+        g_str_has_suffix(path, ".svg")
+            ? mw_save_node_svg(node, width, height, path, error)
+            : mw_save_node_png(GTK_WIDGET(self), node, width, height, path, error);
+    gsk_render_node_unref(node);
+    return saved;
+}
+
 static void on_diagram_file(GtkNativeDialog *dialog, int response, gpointer data)
 {
     MwWindow *self = data;
@@ -444,10 +611,7 @@ static void on_diagram_file(GtkNativeDialog *dialog, int response, gpointer data
     if (path == NULL)
         return;
     GError *error = NULL;
-    mw_lanes_set_exporting(self->lanes, TRUE);
-    gboolean saved = mw_save_widget_png(GTK_WIDGET(self->lanes), path, &error);
-    mw_lanes_set_exporting(self->lanes, FALSE);
-    if (!saved) {
+    if (!save_diagram(self, path, &error)) {
         gtk_label_set_text(self->status_label, error->message);
         g_error_free(error);
     }
@@ -464,37 +628,83 @@ static void action_save_transcript(GtkWidget *widget, const char *name, GVariant
 static void action_save_diagram(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
-    choose_file(MW_WINDOW(widget), "Save Diagram", "diagram.png",
+    choose_file(MW_WINDOW(widget), "Save Diagram as PNG", "diagram.png",
+                G_CALLBACK(on_diagram_file));
+}
+
+static void action_save_svg(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    choose_file(MW_WINDOW(widget), "Save Diagram as SVG", "diagram.svg",
                 G_CALLBACK(on_diagram_file));
 }
 
 /* ----- pictures ----------------------------------------------------------------- */
 
-gboolean mw_save_widget_png(GtkWidget *widget, const char *path, GError **error)
+/* The widget as a render node: the tree of colours, shapes and text its
+ * snapshot() made, before any renderer has turned it into pixels. */
+static GskRenderNode *widget_node(GtkWidget *widget, int *width, int *height,
+                                  GError **error)
 {
-    int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
-    GtkNative *native = gtk_widget_get_native(widget);
-    if (width <= 0 || height <= 0 || native == NULL) {
+    *width = gtk_widget_get_width(widget), *height = gtk_widget_get_height(widget);
+    if (*width <= 0 || *height <= 0 || gtk_widget_get_native(widget) == NULL) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window is not shown");
-        return FALSE;
+        return NULL;
     }
-    /* Draw the widget into a render node, and the node into a texture. */
     GdkPaintable *paintable = gtk_widget_paintable_new(widget);
     GtkSnapshot *snapshot = gtk_snapshot_new();
-    gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
-    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
-    gboolean ok = FALSE;
-    if (node != NULL) {
-        GskRenderer *renderer = gtk_native_get_renderer(native);
-        GdkTexture *texture = gsk_renderer_render_texture(
-            renderer, node, &GRAPHENE_RECT_INIT(0, 0, (float)width, (float)height));
-        ok = gdk_texture_save_to_png(texture, path);
-        g_object_unref(texture);
-        gsk_render_node_unref(node);
-    }
+    gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), *width, *height);
     g_object_unref(paintable);
+    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
+    if (node == NULL)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "nothing to draw");
+    return node;
+}
+
+gboolean mw_save_node_svg(GskRenderNode *node, int width, int height, const char *path,
+                          GError **error)
+{
+    /* The nodes, drawn by cairo onto an SVG surface instead of the screen:
+     * rectangles stay rectangles and text becomes glyph outlines, so the
+     * picture is sharp at any size (gsk_render_node_draw is GSK's own
+     * cairo fallback). */
+    cairo_surface_t *surface = cairo_svg_surface_create(path, width, height);
+    cairo_t *cr = cairo_create(surface);
+    gsk_render_node_draw(node, cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(surface);
+    cairo_status_t status = cairo_surface_status(surface);
+    cairo_surface_destroy(surface);
+    if (status != CAIRO_STATUS_SUCCESS) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not write %s: %s",
+                    path, cairo_status_to_string(status));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean mw_save_node_png(GtkWidget *widget, GskRenderNode *node, int width, int height,
+                          const char *path, GError **error)
+{
+    /* Let the window's renderer turn the node into a texture: pixels. */
+    GskRenderer *renderer = gtk_native_get_renderer(gtk_widget_get_native(widget));
+    GdkTexture *texture = gsk_renderer_render_texture(
+        renderer, node, &GRAPHENE_RECT_INIT(0, 0, (float)width, (float)height));
+    gboolean ok = texture != NULL && gdk_texture_save_to_png(texture, path);
+    g_clear_object(&texture);
     if (!ok)
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "could not write %s", path);
+    return ok;
+}
+
+gboolean mw_save_widget_png(GtkWidget *widget, const char *path, GError **error)
+{
+    int width, height;
+    GskRenderNode *node = widget_node(widget, &width, &height, error);
+    if (node == NULL)
+        return FALSE;
+    gboolean ok = mw_save_node_png(widget, node, width, height, path, error);
+    gsk_render_node_unref(node);
     return ok;
 }
 
@@ -508,6 +718,10 @@ static void mw_window_dispose(GObject *object)
     g_clear_pointer(&self->finish_message, g_free);
     g_clear_pointer(&self->options.scenario, g_free);
     g_clear_pointer(&self->options.screenshot, g_free);
+    g_clear_pointer(&self->options.diagram, g_free);
+    g_clear_pointer(&self->options.transcript, g_free);
+    g_clear_pointer(&self->hint_buttons, g_ptr_array_unref);
+    g_clear_pointer(&self->typed_lines, g_strfreev);
     gtk_widget_dispose_template(GTK_WIDGET(self), MW_TYPE_WINDOW);
     G_OBJECT_CLASS(mw_window_parent_class)->dispose(object);
 }
@@ -534,6 +748,14 @@ static void mw_window_init(MwWindow *self)
 
     g_signal_connect(self->lanes, "landed", G_CALLBACK(on_landed), self);
     g_signal_connect(self->lanes, "selected", G_CALLBACK(on_selected), self);
+
+    self->hint_buttons = g_ptr_array_new();
+    g_signal_connect(self->console_entry, "activate", G_CALLBACK(on_console_activate),
+                     self);
+    GtkEventController *focus = gtk_event_controller_focus_new();
+    g_signal_connect(focus, "enter", G_CALLBACK(on_console_focus), self);
+    g_signal_connect(focus, "leave", G_CALLBACK(on_console_focus), self);
+    gtk_widget_add_controller(GTK_WIDGET(self->console_entry), focus);
 }
 
 static void mw_window_class_init(MwWindowClass *klass)
@@ -550,6 +772,10 @@ static void mw_window_class_init(MwWindowClass *klass)
     gtk_widget_class_bind_template_child(widget_class, MwWindow, lanes);
     gtk_widget_class_bind_template_child(widget_class, MwWindow, status_label);
     gtk_widget_class_bind_template_child(widget_class, MwWindow, explanation_label);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, console_box);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, hint_box);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, hint_label);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, console_entry);
 
     gtk_widget_class_install_action(widget_class, "win.restart", NULL, action_restart);
     gtk_widget_class_install_action(widget_class, "win.play", NULL, action_play);
@@ -561,6 +787,36 @@ static void mw_window_class_init(MwWindowClass *klass)
                                     action_save_transcript);
     gtk_widget_class_install_action(widget_class, "win.save-diagram", NULL,
                                     action_save_diagram);
+    gtk_widget_class_install_action(widget_class, "win.save-svg", NULL,
+                                    action_save_svg);
+}
+
+/* One row per action: its shortcuts, and whether they are single keys
+ * that an entry needs for typing. */
+static const struct {
+    const char *action;
+    const char *accels[4];
+    gboolean typing_key;
+} window_accels[] = {
+    {"win.play", {"space", NULL}, TRUE},
+    {"win.step", {"Right", NULL}, TRUE},
+    {"win.back", {"Left", NULL}, TRUE},
+    {"win.faster", {"plus", "KP_Add", "equal", NULL}, TRUE},
+    {"win.slower", {"minus", "KP_Subtract", NULL}, TRUE},
+    {"win.restart", {"<Control>r", NULL}, FALSE},
+    {"win.save-transcript", {"<Control>s", NULL}, FALSE},
+    {"win.save-diagram", {"<Control><Shift>s", NULL}, FALSE},
+    {"win.save-svg", {"<Control>e", NULL}, FALSE},
+    {"window.close", {"<Control>q", NULL}, FALSE},
+};
+
+void mw_window_set_accels(GtkApplication *app, gboolean enabled)
+{
+    static const char *const none[] = {NULL};
+    for (guint i = 0; i < G_N_ELEMENTS(window_accels); i++)
+        gtk_application_set_accels_for_action(
+            app, window_accels[i].action,
+            enabled || !window_accels[i].typing_key ? window_accels[i].accels : none);
 }
 
 MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
@@ -572,6 +828,22 @@ MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
         g_signal_connect(self, "realize", G_CALLBACK(on_realize), NULL);
     self->options.scenario = g_strdup(options->scenario);
     self->options.screenshot = g_strdup(options->screenshot);
+    self->options.diagram = g_strdup(options->diagram);
+    self->options.transcript = g_strdup(options->transcript);
+    if (options->type_file != NULL) {
+        char *text = NULL;
+        GError *error = NULL;
+        if (g_file_get_contents(options->type_file, &text, NULL, &error)) {
+            /* One line each; a final newline does not make an extra one. */
+            if (g_str_has_suffix(text, "\n"))
+                text[strlen(text) - 1] = '\0';
+            self->typed_lines = g_strsplit(text, "\n", -1);
+        } else {
+            g_printerr("mailwalk: %s\n", error->message);
+            g_error_free(error);
+        }
+        g_free(text);
+    }
     self->options.autoplay = options->autoplay;
     self->options.exit_when_done = options->exit_when_done;
     self->playing = options->autoplay;

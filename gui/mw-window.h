@@ -22,12 +22,30 @@ typedef struct {
     gboolean timing;         /* print frame timings (for tests/bench) */
     gint64 started_us;       /* g_get_monotonic_time() at the start of main() */
     char *screenshot;        /* write a PNG of the window when done */
+    char *diagram;           /* write the whole diagram when done (.svg or .png) */
+    char *transcript;        /* write the transcript when done */
+    char *type_file;         /* console: type these lines, one per reply */
 } MwWindowOptions;
 
 MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options);
 
 /* Render widget as it looks now into a PNG file. */
 gboolean mw_save_widget_png(GtkWidget *widget, const char *path, GError **error);
+
+/* Render a node of width x height into a PNG file, with the renderer of
+ * widget's window. */
+gboolean mw_save_node_png(GtkWidget *widget, GskRenderNode *node, int width, int height,
+                          const char *path, GError **error);
+
+/* Render a node into an SVG file: vector shapes and glyph outlines, no
+ * bitmap, so it stays sharp on a slide at any size. */
+gboolean mw_save_node_svg(GskRenderNode *node, int width, int height, const char *path,
+                          GError **error);
+
+/* The application's keyboard shortcuts for the window's actions. With
+ * enabled FALSE the single keys (Space, arrows, + and -) are given up, so
+ * that they type into the console's entry instead. */
+void mw_window_set_accels(GtkApplication *app, gboolean enabled);
 
 G_END_DECLS
 

@@ -1,10 +1,22 @@
 /*
- * run.c - starting the real programs and turning what the tap sees into
- * lines for the diagram.
+ * run.c - starting the real programs, a wire tap on every hop, and turning
+ * what the taps and the servers' event logs report into lines for the
+ * diagram.
  *
  * The classification of a unit follows the protocol: what goes to the
  * server is a command, unless the server has answered 354 to DATA, after
  * which it is message text until the lone "."; what comes back is a reply.
+ * Each hop keeps its own state for this, since each is its own SMTP
+ * session (RFC 5321 §3): the relay on hop 2 starts with its own 220.
+ *
+ * Starting is a chain of small asynchronous steps, because each program
+ * must run before the next can be told where it is:
+ *
+ *   Bob's server ─▶ (its port) ─▶ tap 2 ─▶ Alice's routes file names tap 2
+ *   ─▶ Alice's server ─▶ (its submission port) ─▶ tap 1 ─▶ the client
+ *
+ * (one hop: Bob's server ─▶ tap 1 ─▶ the client). Nothing waits on the main
+ * loop: a server's "listening on" lines are read with asynchronous reads.
  */
 #include "run.h"
 
@@ -15,36 +27,79 @@
 
 #include "tap.h"
 
-/* Columns of the one-hop diagram. */
-enum { COLUMN_CLIENT = 0, COLUMN_SERVER = 1, COLUMN_MAILBOX = 2, COLUMN_READER = 3 };
+typedef struct _Hop Hop;
+
+/* One SMTP hop on the wire, and the tap that watches it. */
+struct _Hop {
+    MwRun *run;
+    guint number;        /* 1 or 2, shown in the diagram when there are two */
+    MwTap *tap;          /* between the hop's client and its server */
+    guint client_column; /* who connects */
+    guint server_column; /* who answers */
+    gboolean in_data;    /* after 354, before "." */
+    gboolean in_body;    /* after the empty line */
+    MwPhase phase;       /* phase of the last command */
+    guint open;          /* connections open right now */
+    guint closed;        /* connections closed so far */
+};
+
+/* One mailwalk-server: Bob's, or Alice's (two hops). */
+typedef struct {
+    MwRun *run;
+    const char *who;         /* "bob" or "alice": its folder in the run's */
+    char *dir;               /* <run>/bob: maildir/, events.jsonl, output */
+    GSubprocess *process;    /* the running server, or NULL */
+    GDataInputStream *out;   /* its stdout, while we look for its ports */
+    guint16 port;            /* the plain (port-25 role) listener */
+    guint16 submission_port; /* the submission listener, if asked for */
+    gboolean wants_submission;
+    void (*then)(MwRun *run); /* the next step once the ports are known */
+    goffset log_offset;       /* how far we have read its event log */
+    GString *log_partial;     /* a log line not yet complete */
+    GHashTable *tls_sessions; /* sessions that said STARTTLS (their lines
+                                 are sealed on the wire) */
+    Hop *hop;                 /* the hop it answers on */
+    guint column;             /* its column in the diagram */
+} Server;
 
 struct _MwRun {
     GObject parent_instance;
     const MwScenario *scenario;
     char *dir;           /* the temporary folder */
-    GSubprocess *server; /* Bob's mailwalk-server */
+    Server bob;          /* Bob's mailwalk-server */
+    Server alice;        /* Alice's, with the queue (two hops) */
+    Hop hops[2];         /* [0]: the client's hop, [1]: the relay (two hops) */
+    GQueue held;         /* Hop*, one per held unit: whose tap to release next */
     GSubprocess *client; /* Alice's mailwalk-send */
-    MwTap *tap;          /* between them */
     GCancellable *cancellable;
-    guint log_poll_id;    /* timer that reads the event log */
-    goffset log_offset;   /* how far we have read it */
-    GString *log_partial; /* a log line not yet complete */
-    /* The dialogue's state, to classify lines. */
-    gboolean in_data; /* after 354, before "." */
-    gboolean in_body; /* after the empty line */
-    MwPhase phase;    /* phase of the last command */
-    gboolean client_done;
-    gboolean connection_done;
-    gboolean reader_started; /* Bob's user agent is checking the mailbox */
-    gboolean tls_started;    /* the server log said "tls": lines are sealed */
+    guint log_poll_id; /* timer that reads the event logs */
+    /* The console: the window itself is the client. */
+    GSocketConnection *console;
+    GQueue console_out; /* GBytes lines waiting to be written */
+    gboolean console_writing;
+    guchar console_buffer[4096];
+    /* Columns that are not a hop's ends. */
+    guint mailbox_column; /* Bob's mailbox */
+    guint reader_column;  /* Bob's user agent */
+    /* How the story goes. */
+    gboolean started;          /* "started" emitted */
+    gboolean client_done;      /* the client has exited (or closed) */
+    int client_status;         /* its exit status */
+    gboolean story_done;       /* two hops: relayed, or the bounce stored */
+    gboolean bob_late_started; /* bob-is-down: Bob's server has started */
+    gboolean reader_started;   /* the user agent is reading the mailbox */
     gboolean reader_done;
-    int client_status;
+    gboolean finished; /* "finished" emitted */
 };
 
 G_DEFINE_FINAL_TYPE(MwRun, mw_run, G_TYPE_OBJECT)
 
-enum { SIGNAL_LINE, SIGNAL_FINISHED, N_SIGNALS };
+enum { SIGNAL_LINE, SIGNAL_STARTED, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+static void maybe_finish(MwRun *run);
+static void fail(MwRun *run, const char *message);
+static gboolean poll_event_logs(gpointer data);
 
 /* ----- finding the programs -------------------------------------------------- */
 
@@ -77,21 +132,36 @@ static void emit_line(MwRun *run, MwLine *line, gboolean held)
     g_signal_emit(run, signals[SIGNAL_LINE], 0, line, held);
 }
 
-/* Turn a unit of bytes from the tap into a line, and classify it. */
-static MwLine *classify(MwRun *run, MwTapDirection direction, GBytes *bytes, gint kind,
+/* A line that is not on the wire: from an event log or a program's output.
+ * from == to makes it a note beside one actor. */
+static MwLine *event_line(Hop *hop, const char *event, guint from, guint to,
+                          const char *text)
+{
+    MwLine *line = mw_line_new(MW_LINE_EVENT, from, to, text);
+    line->event = g_strdup(event);
+    line->phase = hop->phase;
+    line->hop = hop->run->scenario->hops > 1 ? hop->number : 0;
+    return line;
+}
+
+/* Turn a unit of bytes from a tap into a line, and classify it. */
+static MwLine *classify(Hop *hop, MwTapDirection direction, GBytes *bytes, gint kind,
                         gint tls_type)
 {
     gsize len;
     const char *data = g_bytes_get_data(bytes, &len);
-    guint from = direction == MW_TAP_TO_SERVER ? COLUMN_CLIENT : COLUMN_SERVER;
-    guint to = direction == MW_TAP_TO_SERVER ? COLUMN_SERVER : COLUMN_CLIENT;
+    guint from =
+        direction == MW_TAP_TO_SERVER ? hop->client_column : hop->server_column;
+    guint to = direction == MW_TAP_TO_SERVER ? hop->server_column : hop->client_column;
+    guint shown_hop = hop->run->scenario->hops > 1 ? hop->number : 0;
 
     if (kind == TAP_UNIT_TLS_RECORD) {
         char *text = g_strdup_printf("sealed TLS record: %s, %zu bytes",
                                      tap_tls_type_name(tls_type), (size_t)len);
         MwLine *line = mw_line_new(MW_LINE_TLS, from, to, text);
         line->tls_type = g_strdup(tap_tls_type_name(tls_type));
-        line->phase = run->phase;
+        line->phase = hop->phase;
+        line->hop = shown_hop;
         g_free(text);
         return line;
     }
@@ -105,26 +175,27 @@ static MwLine *classify(MwRun *run, MwTapDirection direction, GBytes *bytes, gin
     if (direction == MW_TAP_TO_CLIENT) {
         line = mw_line_new(MW_LINE_REPLY, from, to, text);
         mw_line_parse_reply(line);
-        line->phase = run->phase;
+        line->phase = hop->phase;
         if (line->code == 354)
-            run->in_data = TRUE, run->in_body = FALSE;
-    } else if (run->in_data) {
+            hop->in_data = TRUE, hop->in_body = FALSE;
+    } else if (hop->in_data) {
         line = mw_line_new(MW_LINE_DATA, from, to, text);
         line->phase = MW_PHASE_TRANSFER;
         if (strcmp(text, ".") == 0) {
             line->data_part = MW_DATA_END;
-            run->in_data = FALSE;
-        } else if (!run->in_body && text[0] == '\0') {
+            hop->in_data = FALSE;
+        } else if (!hop->in_body && text[0] == '\0') {
             line->data_part = MW_DATA_SEPARATOR;
-            run->in_body = TRUE;
+            hop->in_body = TRUE;
         } else {
-            line->data_part = run->in_body ? MW_DATA_BODY : MW_DATA_HEADER;
+            line->data_part = hop->in_body ? MW_DATA_BODY : MW_DATA_HEADER;
         }
     } else {
         line = mw_line_new(MW_LINE_COMMAND, from, to, text);
-        run->phase = mw_phase_of_command(text);
-        line->phase = run->phase;
+        hop->phase = mw_phase_of_command(text);
+        line->phase = hop->phase;
     }
+    line->hop = shown_hop;
     g_free(text);
     return line;
 }
@@ -133,11 +204,57 @@ static void on_unit_arrived(MwTap *tap, guint conn, gint direction, GBytes *byte
                             gint kind, gint tls_type, gpointer data)
 {
     (void)tap, (void)conn;
-    MwRun *run = data;
-    emit_line(run, classify(run, direction, bytes, kind, tls_type), TRUE);
+    Hop *hop = data;
+    /* What the servers logged until now happened before this unit
+     * arrived: show it first, so the diagram keeps the real order. */
+    poll_event_logs(hop->run);
+    /* Remember whose tap holds it: the window releases lines in the order
+     * they were emitted, and each tap releases its own oldest. */
+    g_queue_push_tail(&hop->run->held, hop);
+    emit_line(hop->run, classify(hop, direction, bytes, kind, tls_type), TRUE);
 }
 
-/* ----- the event log: what no wire shows --------------------------------------- */
+static void on_connection_opened(MwTap *tap, guint conn, gpointer data)
+{
+    (void)tap, (void)conn;
+    Hop *hop = data;
+    hop->open++;
+    /* A new connection is a new SMTP session: it starts with setup. */
+    hop->phase = MW_PHASE_SETUP;
+    hop->in_data = hop->in_body = FALSE;
+}
+
+static void on_connection_closed(MwTap *tap, guint conn, gpointer data)
+{
+    (void)tap, (void)conn;
+    Hop *hop = data;
+    if (hop->open > 0)
+        hop->open--;
+    hop->closed++;
+    maybe_finish(hop->run);
+}
+
+/* The tap accepted a connection but could not reach the server behind it:
+ * the client sees its connection close without a greeting, as if the host
+ * were down. (bob-is-down: Alice's queue runner will try again.) */
+static void on_connection_failed(MwTap *tap, guint conn, const char *message,
+                                 gpointer data)
+{
+    (void)tap, (void)conn;
+    Hop *hop = data;
+    poll_event_logs(hop->run); /* the attempt that led here comes first */
+    char *text =
+        g_strdup_printf("no answer: %s is not running (%s); the connection "
+                        "closes without a greeting",
+                        hop->number == 2 ? "Bob's server" : "the server", message);
+    emit_line(hop->run,
+              event_line(hop, "refused", hop->server_column, hop->client_column, text),
+              FALSE);
+    g_free(text);
+    maybe_finish(hop->run);
+}
+
+/* ----- the event logs: what no wire shows -------------------------------------- */
 
 /* The value of "key":"..." in one of our own log lines, with JSON's
  * escapes undone (\" \\ \n \u00XX: all that common/event_log.c writes),
@@ -176,93 +293,233 @@ static char *json_string(const char *json, const char *key)
     return g_string_free(out, FALSE);
 }
 
+/* A field that may be a string or a bare number ("try":2): as text. */
+static char *json_field(const char *json, const char *key)
+{
+    char *value = json_string(json, key);
+    if (value != NULL)
+        return value;
+    char *needle = g_strdup_printf("\"%s\":", key);
+    const char *p = strstr(json, needle);
+    g_free(needle);
+    if (p == NULL)
+        return g_strdup("?");
+    p += strlen(key) + 3;
+    return g_strndup(p, strcspn(p, ",}"));
+}
+
 /* After STARTTLS the tap sees only sealed records. The server's event log
  * still knows every line it decrypted: show them, marked as what an
  * eavesdropper does NOT see. */
-static void show_inside(MwRun *run, const char *event, const char *json)
+static void show_inside(Server *server, const char *event, const char *json)
 {
+    Hop *hop = server->hop;
     gboolean in = strcmp(event, "line_in") == 0 || strcmp(event, "data_in") == 0;
     char *text = json_string(json, "text");
     char *valid = g_utf8_make_valid(text ? text : "", -1);
     char *shown = g_strdup_printf("inside TLS: %s", valid);
-    MwLine *line = mw_line_new(MW_LINE_EVENT, in ? COLUMN_CLIENT : COLUMN_SERVER,
-                               in ? COLUMN_SERVER : COLUMN_CLIENT, shown);
     /* The tap cannot read the commands any more, so the phase follows the
      * decrypted ones. */
     if (strcmp(event, "data_in") == 0)
-        run->phase = MW_PHASE_TRANSFER;
+        hop->phase = MW_PHASE_TRANSFER;
     else if (in)
-        run->phase = mw_phase_of_command(valid);
-    line->phase = run->phase;
-    line->event = g_strdup("inside");
-    emit_line(run, line, FALSE);
+        hop->phase = mw_phase_of_command(valid);
+    guint client = hop->client_column, srv = hop->server_column;
+    emit_line(server->run,
+              event_line(hop, "inside", in ? client : srv, in ? srv : client, shown),
+              FALSE);
     g_free(shown);
     g_free(valid);
     g_free(text);
 }
 
-static void handle_log_line(MwRun *run, const char *json)
+/* A note from Alice's queue runner (session "queue"), beside her server
+ * or, for an attempt, as the arrow of a new connection to the next hop. */
+static void show_queue_event(MwRun *run, const char *event, const char *json)
 {
-    char *event = json_string(json, "event");
-    if (g_strcmp0(event, "tls") == 0)
-        run->tls_started = TRUE;
-    else if (run->tls_started && event != NULL &&
-             (strcmp(event, "line_in") == 0 || strcmp(event, "line_out") == 0 ||
-              strcmp(event, "data_in") == 0))
-        show_inside(run, event, json);
-    if (g_strcmp0(event, "delivered") == 0) {
-        char *mailbox = json_string(json, "mailbox");
-        char *file = json_string(json, "file");
-        char *text = g_strdup_printf(
-            "stored in %s's Maildir: new/%s  (fsync, then 250)", mailbox, file);
-        MwLine *line = mw_line_new(MW_LINE_EVENT, COLUMN_SERVER, COLUMN_MAILBOX, text);
-        line->phase = MW_PHASE_TRANSFER;
-        line->event = g_strdup("delivered");
-        emit_line(run, line, FALSE);
+    Hop *relay = &run->hops[1];
+    guint alice = run->alice.column, bob = run->bob.column;
+    char *id = json_field(json, "id");
+    char *to = json_field(json, "to");
+    char *text = NULL;
+    guint from = alice, dest = alice;
+    if (strcmp(event, "queued") == 0) {
+        char *sender = json_field(json, "from");
+        text = g_strdup_printf("queued as %s: <%s> to <%s>, on disk before the 250; "
+                               "now it is Alice's server's job",
+                               id, sender, to);
+        g_free(sender);
+        emit_line(run, event_line(&run->hops[0], event, from, dest, text), FALSE);
         g_free(text);
-        g_free(mailbox);
-        g_free(file);
+        g_free(id);
+        g_free(to);
+        return;
+    } else if (strcmp(event, "attempt") == 0) {
+        char *host = json_field(json, "host");
+        char *try = json_field(json, "try");
+        relay->phase = MW_PHASE_SETUP;
+        text = g_strdup_printf("queue runner, try %s: connect to %s (bob.example's "
+                               "next hop, from the routes file)",
+                               try, host);
+        dest = bob;
+        g_free(host);
+        g_free(try);
+    } else if (strcmp(event, "relayed") == 0) {
+        char *reply = json_field(json, "reply");
+        text = g_strdup_printf("relayed %s: Bob's server said \"%s\"; it is his job "
+                               "now, so the queue forgets it",
+                               id, reply);
+        g_free(reply);
+        if (run->scenario->expect == MW_EXPECT_DELIVERED)
+            run->story_done = TRUE;
+    } else if (strcmp(event, "deferred") == 0) {
+        char *reply = json_field(json, "reply");
+        char *retry = json_field(json, "retry_at");
+        text = g_strdup_printf("deferred %s: %s; it stays queued, next try at %s", id,
+                               reply, retry);
+        g_free(reply);
+        g_free(retry);
+    } else if (strcmp(event, "bounced") == 0) {
+        char *status = json_field(json, "status");
+        char *why = json_field(json, "why");
+        text = g_strdup_printf("gave up on <%s> (%s): %s", to, status, why);
+        g_free(status);
+        g_free(why);
+    } else if (strcmp(event, "bounce_sent") == 0) {
+        char *bounce = json_field(json, "bounce_id");
+        text = g_strdup_printf("bounce %s sent to <%s>: a new letter, from the "
+                               "null sender <>, into Alice's own mailbox",
+                               bounce, to);
+        g_free(bounce);
+        /* Alice is local to her server: the bounce is in her Maildir. */
+        if (run->scenario->expect == MW_EXPECT_BOUNCED)
+            run->story_done = TRUE;
     }
-    g_free(event);
+    if (text != NULL)
+        emit_line(run, event_line(relay, event, from, dest, text), FALSE);
+    g_free(text);
+    g_free(id);
+    g_free(to);
 }
 
-static gboolean poll_event_log(gpointer data)
+static void start_bob_late(MwRun *run);
+
+static void handle_log_line(Server *server, const char *json)
 {
-    MwRun *run = data;
-    char *path = g_build_filename(run->dir, "events.jsonl", NULL);
+    MwRun *run = server->run;
+    char *event = json_string(json, "event");
+    char *session = json_string(json, "session");
+    if (event == NULL || session == NULL)
+        goto done;
+    if (strcmp(event, "tls") == 0) {
+        g_hash_table_add(server->tls_sessions, g_strdup(session));
+    } else if ((strcmp(event, "line_in") == 0 || strcmp(event, "line_out") == 0 ||
+                strcmp(event, "data_in") == 0) &&
+               g_hash_table_contains(server->tls_sessions, session)) {
+        show_inside(server, event, json);
+    } else if (strcmp(event, "delivered") == 0) {
+        char *mailbox = json_string(json, "mailbox");
+        char *file = json_string(json, "file");
+        MwLine *line;
+        if (server == &run->bob || strcmp(session, "queue") != 0) {
+            char *text = g_strdup_printf(
+                "stored in %s's Maildir: new/%s  (fsync, then 250)", mailbox, file);
+            line = event_line(
+                server->hop, "delivered", server->column,
+                server == &run->bob ? run->mailbox_column : server->column, text);
+            g_free(text);
+        } else {
+            /* Alice's server delivering from its queue: her bounce. */
+            char *text =
+                g_strdup_printf("bounce stored in %s's Maildir: new/%s", mailbox, file);
+            line = event_line(&run->hops[1], "bounce_stored", server->column,
+                              run->hops[0].client_column, text);
+            g_free(text);
+            if (run->scenario->expect == MW_EXPECT_BOUNCED)
+                run->story_done = TRUE;
+        }
+        emit_line(run, line, FALSE);
+        g_free(mailbox);
+        g_free(file);
+    } else if (server == &run->alice &&
+               (strcmp(event, "queued") == 0 || strcmp(session, "queue") == 0)) {
+        /* "queued" comes from the submission session that took the
+         * letter; the rest from the queue runner. */
+        show_queue_event(run, event, json);
+        /* bob-is-down: the first attempt has failed; now Bob's server
+         * comes up, and the next attempt will find it. */
+        if (strcmp(event, "deferred") == 0 && run->scenario->bob_starts_late &&
+            !run->bob_late_started)
+            start_bob_late(run);
+    }
+done:
+    g_free(event);
+    g_free(session);
+}
+
+/* Read what a server has added to its event log since the last look. */
+static void poll_server_log(Server *server)
+{
+    if (server->dir == NULL)
+        return;
+    char *path = g_build_filename(server->dir, "events.jsonl", NULL);
     FILE *file = g_fopen(path, "r");
     g_free(path);
     if (file == NULL)
-        return G_SOURCE_CONTINUE;
+        return;
     char buf[4096];
-    if (fseeko(file, run->log_offset, SEEK_SET) == 0) {
+    if (fseeko(file, server->log_offset, SEEK_SET) == 0) {
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, file)) > 0) {
-            run->log_offset += (goffset)n;
-            g_string_append_len(run->log_partial, buf, (gssize)n);
+            server->log_offset += (goffset)n;
+            g_string_append_len(server->log_partial, buf, (gssize)n);
         }
     }
     fclose(file);
+    GString *partial = server->log_partial;
     char *nl;
-    while ((nl = memchr(run->log_partial->str, '\n', run->log_partial->len)) != NULL) {
+    while ((nl = memchr(partial->str, '\n', partial->len)) != NULL) {
         *nl = '\0';
-        handle_log_line(run, run->log_partial->str);
-        g_string_erase(run->log_partial, 0, nl - run->log_partial->str + 1);
+        char *json = g_strdup(partial->str);
+        g_string_erase(partial, 0, nl - partial->str + 1);
+        handle_log_line(server, json);
+        g_free(json);
     }
+}
+
+static gboolean poll_event_logs(gpointer data)
+{
+    MwRun *run = data;
+    poll_server_log(&run->alice);
+    poll_server_log(&run->bob);
+    maybe_finish(run);
     return G_SOURCE_CONTINUE;
 }
 
 /* ----- the end ------------------------------------------------------------------- */
 
-static void maybe_finish(MwRun *run);
 static GSubprocessLauncher *new_launcher(GSubprocessFlags flags);
 
-/* A line of Bob's reading: not SMTP at all (it comes after termination). */
-static void emit_read_line(MwRun *run, guint from, guint to, const char *text)
+/* Whose mailbox the user agent reads at the end: "--user NAME ...". */
+static const char *reader_user(MwRun *run)
 {
-    MwLine *line = mw_line_new(MW_LINE_EVENT, from, to, text);
+    const char *const *args = run->scenario->reader_args;
+    return args != NULL && args[0] != NULL && args[1] != NULL ? args[1] : "bob";
+}
+
+/* A line of the reading: not SMTP at all (it comes after termination).
+ * Bob reads his mailbox in his own columns; Alice reads hers, which is
+ * kept by her server. */
+static void emit_read_line(MwRun *run, gboolean asking, const char *text)
+{
+    gboolean alice = strcmp(reader_user(run), "alice") == 0;
+    guint agent = alice ? run->hops[0].client_column : run->reader_column;
+    guint box = alice ? run->alice.column : run->mailbox_column;
+    Hop *hop = &run->hops[run->scenario->hops - 1];
+    MwLine *line =
+        event_line(hop, "read", asking ? agent : box, asking ? box : agent, text);
     line->phase = MW_PHASE_TERMINATION;
-    line->event = g_strdup("read");
+    line->hop = 0;
     emit_line(run, line, FALSE);
 }
 
@@ -272,6 +529,7 @@ static void on_reader_done(GObject *source, GAsyncResult *result, gpointer data)
     GError *error = NULL;
     gboolean ok = g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result,
                                                        &out, NULL, &error);
+    g_object_unref(source);
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         g_error_free(error);
         return;
@@ -288,56 +546,91 @@ static void on_reader_done(GObject *source, GAsyncResult *result, gpointer data)
         if (in != NULL && colon != NULL)
             memmove(in, colon, strlen(colon) + 1);
         if (text[0] != '\0' && text[0] != '#')
-            emit_read_line(run, COLUMN_MAILBOX, COLUMN_READER, text);
+            emit_read_line(run, FALSE, text);
     }
     g_strfreev(lines);
     g_free(out);
     g_clear_error(&error);
-    g_object_unref(source);
     run->reader_done = TRUE;
     maybe_finish(run);
 }
 
-/* The last act: Bob's user agent checks his mailbox. SMTP pushed the
- * letter to Bob's server and stops there; reading is a pull. */
+/* The last act: a user agent reads the mailbox. SMTP pushed the letter
+ * to the server and stops there; reading is a pull. */
 static void start_reader(MwRun *run)
 {
     run->reader_started = TRUE;
+    const char *const *args = run->scenario->reader_args;
+    if (args == NULL) {
+        run->reader_done = TRUE;
+        return;
+    }
+    gboolean alice = strcmp(reader_user(run), "alice") == 0;
     char *program = mw_find_program("mailwalk-read");
-    char *maildir = g_build_filename(run->dir, "maildir", NULL);
-    const char *argv[] = {program, "--maildir", maildir, "--user", "bob", "list", NULL};
-    emit_read_line(run, COLUMN_READER, COLUMN_MAILBOX, "mailwalk-read --user bob list");
+    char *maildir =
+        g_build_filename(alice ? run->alice.dir : run->bob.dir, "maildir", NULL);
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, program);
+    g_ptr_array_add(argv, "--maildir");
+    g_ptr_array_add(argv, maildir);
+    GString *shown = g_string_new("mailwalk-read");
+    for (guint i = 0; args[i] != NULL; i++) {
+        g_ptr_array_add(argv, (gpointer)args[i]);
+        g_string_append_printf(shown, " %s", args[i]);
+    }
+    g_ptr_array_add(argv, NULL);
+    emit_read_line(run, TRUE, shown->str);
+    g_string_free(shown, TRUE);
     GSubprocessLauncher *launcher =
         new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-    GSubprocess *reader = g_subprocess_launcher_spawnv(launcher, argv, NULL);
+    GSubprocess *reader =
+        g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, NULL);
     g_object_unref(launcher);
     if (reader == NULL)
         run->reader_done = TRUE;
     else
         g_subprocess_communicate_utf8_async(reader, NULL, run->cancellable,
                                             on_reader_done, run);
+    g_ptr_array_free(argv, TRUE);
     g_free(program);
     g_free(maildir);
 }
 
+static void emit_finished(MwRun *run, gboolean ok, const char *message)
+{
+    g_signal_emit(run, signals[SIGNAL_FINISHED], 0, ok, message);
+}
+
+/* Has the scenario told its story? Then read the mailbox, then say so. */
 static void maybe_finish(MwRun *run)
 {
-    if (!run->client_done || !run->connection_done)
+    if (run->finished || !run->started)
         return;
-    poll_event_log(run); /* the last events, before we judge */
-    if (run->scenario->client_args == NULL) {
-        /* Your own client: its connection closed; tell, and wait for the
-         * next one on the same tap. */
-        run->connection_done = FALSE;
+    Hop *first = &run->hops[0];
+    if (run->scenario->client == MW_CLIENT_YOURS) {
+        /* Your own client: when its connection has closed, tell, and wait
+         * for the next one on the same tap. */
+        if (first->closed == 0 || first->open > 0)
+            return;
+        first->closed = 0;
+        poll_server_log(&run->bob);
         guint delivered = mw_run_count_delivered(run, "bob");
         char *message = g_strdup_printf(
             "Connection closed; %u letter%s in Bob's Maildir so far. Connect again "
             "to 127.0.0.1:%u.",
             delivered, delivered == 1 ? "" : "s", mw_run_get_tap_port(run));
-        g_signal_emit(run, signals[SIGNAL_FINISHED], 0, TRUE, message);
+        emit_finished(run, TRUE, message);
         g_free(message);
         return;
     }
+    if (!run->client_done || first->open > 0 || first->closed == 0)
+        return;
+    /* Two hops: the client's part is over; the queue's goes on until
+     * the letter is relayed (or bounced) and the relay has said QUIT. A
+     * client that failed (no AUTH, say) left nothing to relay. */
+    if (run->scenario->hops > 1 && run->client_status == 0 &&
+        (!run->story_done || run->hops[1].open > 0))
+        return;
     if (!run->reader_started) {
         start_reader(run);
         if (!run->reader_done)
@@ -345,24 +638,51 @@ static void maybe_finish(MwRun *run)
     }
     if (!run->reader_done)
         return;
+    run->finished = TRUE;
     guint delivered =
         mw_run_count_delivered(run, "bob") + mw_run_count_delivered(run, "carol");
-    gboolean ok =
-        run->scenario->expect == MW_EXPECT_DELIVERED ? delivered > 0 : delivered == 0;
-    char *message = g_strdup_printf(
-        "%s: mailwalk-send exited with %d; %u letter%s in the Maildirs.",
-        ok ? "Done" : "Unexpected", run->client_status, delivered,
-        delivered == 1 ? "" : "s");
-    g_signal_emit(run, signals[SIGNAL_FINISHED], 0, ok, message);
+    guint bounces = mw_run_count_alice(run, "alice");
+    gboolean ok = TRUE;
+    switch (run->scenario->expect) {
+    case MW_EXPECT_DELIVERED:
+        ok = delivered > 0;
+        break;
+    case MW_EXPECT_REFUSED:
+        ok = delivered == 0;
+        break;
+    case MW_EXPECT_BOUNCED:
+        ok = delivered == 0 && bounces > 0;
+        break;
+    case MW_EXPECT_ANYTHING:
+        break;
+    }
+    char *message;
+    if (run->scenario->client == MW_CLIENT_CONSOLE)
+        message = g_strdup_printf("Done: the connection is closed; %u letter%s in "
+                                  "Bob's Maildir. Ctrl+R starts a new session.",
+                                  delivered, delivered == 1 ? "" : "s");
+    else if (run->scenario->expect == MW_EXPECT_BOUNCED)
+        message = g_strdup_printf("%s: mailwalk-send exited with %d; %u letter%s for "
+                                  "Bob, %u bounce%s in Alice's Maildir.",
+                                  ok ? "Done" : "Unexpected", run->client_status,
+                                  delivered, delivered == 1 ? "" : "s", bounces,
+                                  bounces == 1 ? "" : "s");
+    else
+        message = g_strdup_printf("%s: mailwalk-send exited with %d; %u letter%s in "
+                                  "the Maildirs.",
+                                  ok ? "Done" : "Unexpected", run->client_status,
+                                  delivered, delivered == 1 ? "" : "s");
+    emit_finished(run, ok, message);
     g_free(message);
 }
 
-static void on_connection_closed(MwTap *tap, guint conn, gpointer data)
+/* Something did not start: say why, and end the story there. */
+static void fail(MwRun *run, const char *message)
 {
-    (void)tap, (void)conn;
-    MwRun *run = data;
-    run->connection_done = TRUE;
-    maybe_finish(run);
+    if (run->finished)
+        return;
+    run->finished = TRUE;
+    emit_finished(run, FALSE, message);
 }
 
 static void on_client_exited(GObject *source, GAsyncResult *result, gpointer data)
@@ -380,30 +700,94 @@ static void on_client_exited(GObject *source, GAsyncResult *result, gpointer dat
     maybe_finish(run);
 }
 
-/* ----- starting ------------------------------------------------------------------- */
+/* ----- the console: the window is the client ---------------------------------- */
 
-/* Read the server's "listening on 127.0.0.1:PORT" line (bounded wait). */
-static guint16 read_server_port(GSubprocess *server, GError **error)
+static void console_write_next(MwRun *run);
+
+static void on_console_written(GObject *source, GAsyncResult *result, gpointer data)
 {
-    GDataInputStream *out =
-        g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
-    guint16 port = 0;
-    for (int i = 0; i < 5 && port == 0; i++) {
-        char *line = g_data_input_stream_read_line(out, NULL, NULL, error);
-        if (line == NULL)
-            break;
-        const char *at = strstr(line, "listening on 127.0.0.1:");
-        if (at != NULL)
-            port = (guint16)g_ascii_strtoull(at + strlen("listening on 127.0.0.1:"),
-                                             NULL, 10);
-        g_free(line);
+    GError *error = NULL;
+    g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        g_error_free(error);
+        return;
     }
-    g_object_unref(out);
-    if (port == 0 && error != NULL && *error == NULL)
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                    "mailwalk-server did not start (is it built?)");
-    return port;
+    g_clear_error(&error); /* a closed connection: the read side will tell */
+    MwRun *run = data;
+    g_bytes_unref(g_queue_pop_head(&run->console_out));
+    run->console_writing = FALSE;
+    console_write_next(run);
 }
+
+static void console_write_next(MwRun *run)
+{
+    if (run->console == NULL || run->console_writing ||
+        g_queue_is_empty(&run->console_out))
+        return;
+    gsize len;
+    const void *bytes = g_bytes_get_data(g_queue_peek_head(&run->console_out), &len);
+    run->console_writing = TRUE;
+    g_output_stream_write_all_async(
+        g_io_stream_get_output_stream(G_IO_STREAM(run->console)), bytes, len,
+        G_PRIORITY_DEFAULT, run->cancellable, on_console_written, run);
+}
+
+void mw_run_send_line(MwRun *run, const char *text)
+{
+    /* SMTP lines end in CR LF (RFC 5321 §2.3.8), whatever the keyboard did. */
+    char *line = g_strdup_printf("%s\r\n", text);
+    g_queue_push_tail(&run->console_out, g_bytes_new_take(line, strlen(line)));
+    console_write_next(run);
+}
+
+/* The replies are on the diagram already (the tap saw them); the console
+ * only has to take them off the wire, and notice when the server closes. */
+static void on_console_read(GObject *source, GAsyncResult *result, gpointer data)
+{
+    GError *error = NULL;
+    gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        g_error_free(error);
+        return;
+    }
+    g_clear_error(&error);
+    MwRun *run = data;
+    if (n > 0) {
+        g_input_stream_read_async(G_INPUT_STREAM(source), run->console_buffer,
+                                  sizeof run->console_buffer, G_PRIORITY_DEFAULT,
+                                  run->cancellable, on_console_read, run);
+        return;
+    }
+    /* The server closed (after 221, or a 421): so do we. */
+    g_io_stream_close(G_IO_STREAM(run->console), NULL, NULL);
+    run->client_done = TRUE;
+    maybe_finish(run);
+}
+
+static void on_console_connected(GObject *source, GAsyncResult *result, gpointer data)
+{
+    GError *error = NULL;
+    GSocketConnection *connection =
+        g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(source), result, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        g_error_free(error);
+        return;
+    }
+    MwRun *run = data;
+    if (connection == NULL) {
+        fail(run, error->message);
+        g_error_free(error);
+        return;
+    }
+    run->console = connection;
+    g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(connection)),
+                              run->console_buffer, sizeof run->console_buffer,
+                              G_PRIORITY_DEFAULT, run->cancellable, on_console_read,
+                              run);
+    console_write_next(run);
+}
+
+/* ----- starting ------------------------------------------------------------------- */
 
 /* In each child, before it runs: if the window goes away without
  * stopping us (a crash, a kill), the kernel sends us SIGTERM, so no
@@ -422,53 +806,128 @@ static GSubprocessLauncher *new_launcher(GSubprocessFlags flags)
     return launcher;
 }
 
-static GSubprocess *start_server(MwRun *run, GError **error)
+static void on_server_line(GObject *source, GAsyncResult *result, gpointer data);
+
+/* Read the server's "listening on 127.0.0.1:PORT" lines, one at a time. */
+static void read_next_server_line(Server *server)
+{
+    g_data_input_stream_read_line_async(server->out, G_PRIORITY_DEFAULT,
+                                        server->run->cancellable, on_server_line,
+                                        server);
+}
+
+static void on_server_line(GObject *source, GAsyncResult *result, gpointer data)
+{
+    GError *error = NULL;
+    char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(source),
+                                                      result, NULL, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        g_error_free(error);
+        g_free(line);
+        return;
+    }
+    Server *server = data;
+    MwRun *run = server->run;
+    if (line == NULL) {
+        char *message =
+            g_strdup_printf("%s's mailwalk-server did not start (see %s/%s/"
+                            "mailwalk-server.txt; is it built, does it know "
+                            "every option?)",
+                            server->who, run->dir, server->who);
+        g_clear_error(&error);
+        g_clear_object(&server->out);
+        fail(run, message);
+        g_free(message);
+        return;
+    }
+    const char *at = strstr(line, "listening on 127.0.0.1:");
+    if (at != NULL) {
+        guint16 port =
+            (guint16)g_ascii_strtoull(at + strlen("listening on 127.0.0.1:"), NULL, 10);
+        if (strstr(at, "(submission)") != NULL)
+            server->submission_port = port;
+        else if (strchr(at, '(') == NULL)
+            server->port = port;
+    }
+    g_free(line);
+    if (server->port != 0 && (!server->wants_submission || server->submission_port))
+        server->then(run); /* the stream stays: it is read no further */
+    else
+        read_next_server_line(server);
+}
+
+/* Start a mailwalk-server with these options; then() runs once its ports
+ * are known. Its messages go to <dir>/mailwalk-server.txt. */
+static gboolean start_server(Server *server, GPtrArray *args, void (*then)(MwRun *),
+                             GError **error)
 {
     char *program = mw_find_program("mailwalk-server");
-    char *maildir = g_build_filename(run->dir, "maildir", NULL);
-    char *log = g_build_filename(run->dir, "events.jsonl", NULL);
-    GPtrArray *argv = g_ptr_array_new();
-    const char *const fixed[] = {
-        program,    "--listen",    "127.0.0.1:0", "--hostname", "mx.bob.example",
-        "--domain", "bob.example", "--maildir",   maildir,      "--log",
-        log,        "--timeout",   "600"};
-    for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
-        g_ptr_array_add(argv, (gpointer)fixed[i]);
-    for (guint i = 0; run->scenario->server_args[i] != NULL; i++)
-        g_ptr_array_add(argv, (gpointer)run->scenario->server_args[i]);
-    g_ptr_array_add(argv, NULL);
+    g_ptr_array_insert(args, 0, program);
+    g_ptr_array_add(args, NULL);
     GSubprocessLauncher *launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-    char *server_err = g_build_filename(run->dir, "mailwalk-server.txt", NULL);
+    char *server_err = g_build_filename(server->dir, "mailwalk-server.txt", NULL);
     g_subprocess_launcher_set_stderr_file_path(launcher, server_err);
-    GSubprocess *server =
-        g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, error);
+    server->process =
+        g_subprocess_launcher_spawnv(launcher, (const char *const *)args->pdata, error);
     g_object_unref(launcher);
     g_free(server_err);
-    g_ptr_array_free(argv, TRUE);
-    g_free(program);
-    g_free(maildir);
-    g_free(log);
-    return server;
+    g_ptr_array_free(args, TRUE);
+    if (server->process == NULL)
+        return FALSE;
+    server->then = then;
+    server->out =
+        g_data_input_stream_new(g_subprocess_get_stdout_pipe(server->process));
+    read_next_server_line(server);
+    return TRUE;
+}
+
+/* A server's usual options: where it lives, what it is called. */
+static GPtrArray *server_args(Server *server, const char *hostname, const char *domain,
+                              const char *const *extra)
+{
+    GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+    const char *const fixed[] = {"--listen", "127.0.0.1:0", "--hostname", hostname,
+                                 "--domain", domain,        "--timeout",  "600"};
+    for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+        g_ptr_array_add(args, g_strdup(fixed[i]));
+    g_ptr_array_add(args, g_strdup("--maildir"));
+    g_ptr_array_add(args, g_build_filename(server->dir, "maildir", NULL));
+    g_ptr_array_add(args, g_strdup("--log"));
+    g_ptr_array_add(args, g_build_filename(server->dir, "events.jsonl", NULL));
+    for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+        g_ptr_array_add(args, g_strdup(extra[i]));
+    return args;
+}
+
+static gboolean start_bob(MwRun *run, void (*then)(MwRun *), GError **error)
+{
+    return start_server(&run->bob,
+                        server_args(&run->bob, "mx.bob.example", "bob.example",
+                                    run->scenario->server_args),
+                        then, error);
 }
 
 static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
 {
     char *program = mw_find_program("mailwalk-send");
     char *server = g_strdup_printf("127.0.0.1:%u", tap_port);
-    char *big_file = g_build_filename(run->dir, "photos.txt", NULL);
-    char *cert = NULL;
+    char *big_file = g_build_filename(run->dir, "letter.txt", NULL);
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(argv, g_strdup(program));
     g_ptr_array_add(argv, g_strdup("--server"));
     g_ptr_array_add(argv, g_strdup(server));
     for (guint i = 0; run->scenario->client_args[i] != NULL; i++) {
         const char *arg = run->scenario->client_args[i];
+        char *value;
         if (strcmp(arg, "@CERT@") == 0) {
             /* The server's classroom certificate: trust exactly that one. */
-            g_free(cert);
-            cert =
-                g_build_filename(run->dir, "maildir", ".state", "tls-cert.pem", NULL);
-            arg = cert;
+            value = g_build_filename(run->bob.dir, "maildir", ".state", "tls-cert.pem",
+                                     NULL);
+        } else if (strcmp(arg, "@ALICE_CERT@") == 0) {
+            value = g_build_filename(run->alice.dir, "maildir", ".state",
+                                     "tls-cert.pem", NULL);
+        } else if (strcmp(arg, "@ALICE_PASSWORD@") == 0) {
+            value = g_build_filename(run->alice.dir, "password", NULL);
         } else if (strcmp(arg, "@LONG_FILE@") == 0) {
             /* A thousand numbered lines, for "A long letter". */
             GString *text = g_string_new(NULL);
@@ -476,7 +935,7 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
                 g_string_append_printf(text, "Line %d of the long letter.\n", n);
             g_file_set_contents(big_file, text->str, (gssize)text->len, NULL);
             g_string_free(text, TRUE);
-            arg = big_file;
+            value = g_strdup(big_file);
         } else if (strcmp(arg, "@BIG_FILE@") == 0) {
             /* 100 KiB of text, for "Message too big". */
             GString *text = g_string_new(NULL);
@@ -484,9 +943,11 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
                 g_string_append(text, "A line of a very long letter about holidays.\n");
             g_file_set_contents(big_file, text->str, (gssize)text->len, NULL);
             g_string_free(text, TRUE);
-            arg = big_file;
+            value = g_strdup(big_file);
+        } else {
+            value = g_strdup(arg);
         }
-        g_ptr_array_add(argv, g_strdup(arg));
+        g_ptr_array_add(argv, value);
     }
     g_ptr_array_add(argv, NULL);
     /* Its own transcript and messages go to a file in the run's folder. */
@@ -501,8 +962,169 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
     g_free(program);
     g_free(server);
     g_free(big_file);
-    g_free(cert);
     return client;
+}
+
+/* A tap on hop, relaying to port; FALSE (and the run fails) if it cannot
+ * listen. */
+static gboolean start_tap(Hop *hop, guint16 port, guint16 preferred)
+{
+    hop->tap = mw_tap_new("127.0.0.1", port);
+    mw_tap_set_hold(hop->tap, TRUE);
+    if (preferred != 0)
+        mw_tap_set_preferred_port(hop->tap, preferred);
+    g_signal_connect(hop->tap, "unit-arrived", G_CALLBACK(on_unit_arrived), hop);
+    g_signal_connect(hop->tap, "connection-opened", G_CALLBACK(on_connection_opened),
+                     hop);
+    g_signal_connect(hop->tap, "connection-closed", G_CALLBACK(on_connection_closed),
+                     hop);
+    g_signal_connect(hop->tap, "connection-failed", G_CALLBACK(on_connection_failed),
+                     hop);
+    GError *error = NULL;
+    if (!mw_tap_start(hop->tap, &error)) {
+        fail(hop->run, error->message);
+        g_error_free(error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Last step: the first tap in front of the first server, and the client. */
+static void start_first_hop(MwRun *run)
+{
+    Hop *hop = &run->hops[0];
+    guint16 upstream =
+        run->scenario->hops > 1 ? run->alice.submission_port : run->bob.port;
+    guint16 preferred =
+        run->scenario->client == MW_CLIENT_YOURS ? MW_OWN_CLIENT_PORT : 0;
+    if (!start_tap(hop, upstream, preferred))
+        return;
+    GError *error = NULL;
+    switch (run->scenario->client) {
+    case MW_CLIENT_YOURS:
+        run->client_done = TRUE; /* bring your own: no client of ours */
+        break;
+    case MW_CLIENT_CONSOLE: {
+        GSocketClient *connector = g_socket_client_new();
+        g_socket_client_connect_to_host_async(
+            connector, "127.0.0.1", mw_tap_get_port(hop->tap), run->cancellable,
+            on_console_connected, run);
+        g_object_unref(connector);
+        break;
+    }
+    case MW_CLIENT_SEND:
+        run->client = start_client(run, mw_tap_get_port(hop->tap), &error);
+        if (run->client == NULL) {
+            fail(run, error->message);
+            g_error_free(error);
+            return;
+        }
+        g_subprocess_wait_async(run->client, run->cancellable, on_client_exited, run);
+        break;
+    }
+    run->started = TRUE;
+    g_signal_emit(run, signals[SIGNAL_STARTED], 0);
+}
+
+/* Write one of the run's small files, or fail the run. */
+static gboolean write_file(MwRun *run, const char *path, const char *text)
+{
+    GError *error = NULL;
+    if (g_file_set_contents(path, text, -1, &error))
+        return TRUE;
+    fail(run, error->message);
+    g_error_free(error);
+    return FALSE;
+}
+
+/* Two hops: tap 2 in front of Bob's server (running or not), then Alice's
+ * server, whose routes file names tap 2 as bob.example's next hop. */
+static void start_second_hop(MwRun *run)
+{
+    /* While Bob's server is down, the tap points at port 9 of loopback
+     * (discard: nobody listens there): every attempt is refused. */
+    if (!start_tap(&run->hops[1], run->bob.port ? run->bob.port : 9, 0))
+        return;
+    Server *alice = &run->alice;
+    char *routes = g_build_filename(alice->dir, "routes", NULL);
+    char *users = g_build_filename(alice->dir, "users", NULL);
+    char *password = g_build_filename(alice->dir, "password", NULL);
+    char *queue = g_build_filename(alice->dir, "queue", NULL);
+    /* The routes file stands in for DNS: bob.example's MX would be Bob's
+     * server; here it is the tap, which passes everything on to Bob. */
+    char *route = g_strdup_printf(
+        "# domain      next hop (the wire tap in front of Bob's server)\n"
+        "bob.example   127.0.0.1:%u\n",
+        mw_tap_get_port(run->hops[1].tap));
+    /* Alice's account. The hash was made once with
+     *   printf 'alice-in-class' | mailwalk-server --hash-password
+     * (PBKDF2 with a random salt): the server never stores the password. */
+    const char *account = "alice:pbkdf2-sha256$100000$bwDlPAKwPnRVgcFehlGTZQ==$"
+                          "hQq8wsEp3TAVnEF+nwR+QE8/7dbZ1lKM7ApfLWJ3qOM=\n";
+    gboolean ok = write_file(run, routes, route) && write_file(run, users, account) &&
+                  write_file(run, password, MW_ALICE_PASSWORD "\n");
+    if (ok) {
+        GPtrArray *args = server_args(alice, "mail.alice.example", "alice.example",
+                                      run->scenario->alice_args);
+        const char *const more[] = {"--submission", "127.0.0.1:0", "--users",  users,
+                                    "--queue",      queue,         "--routes", routes};
+        for (guint i = 0; i < G_N_ELEMENTS(more); i++)
+            g_ptr_array_add(args, g_strdup(more[i]));
+        alice->wants_submission = TRUE;
+        GError *error = NULL;
+        if (!start_server(alice, args, start_first_hop, &error)) {
+            fail(run, error->message);
+            g_error_free(error);
+        }
+    }
+    g_free(route);
+    g_free(routes);
+    g_free(users);
+    g_free(password);
+    g_free(queue);
+}
+
+/* bob-is-down, later: Bob's server is up; the tap now passes on to it. */
+static void on_bob_late_started(MwRun *run)
+{
+    mw_tap_set_upstream(run->hops[1].tap, "127.0.0.1", run->bob.port);
+    char *text = g_strdup_printf("Bob's server starts, listening on 127.0.0.1:%u",
+                                 run->bob.port);
+    emit_line(
+        run,
+        event_line(&run->hops[1], "started", run->bob.column, run->bob.column, text),
+        FALSE);
+    g_free(text);
+}
+
+static void start_bob_late(MwRun *run)
+{
+    run->bob_late_started = TRUE;
+    GError *error = NULL;
+    if (!start_bob(run, on_bob_late_started, &error)) {
+        fail(run, error->message);
+        g_error_free(error);
+    }
+}
+
+static void init_server(MwRun *run, Server *server, const char *who, Hop *hop,
+                        guint column)
+{
+    server->run = run;
+    server->who = who;
+    server->dir = g_build_filename(run->dir, who, NULL);
+    server->hop = hop;
+    server->column = column;
+    g_mkdir_with_parents(server->dir, 0700);
+}
+
+static void init_hop(MwRun *run, Hop *hop, guint number, guint client, guint server)
+{
+    hop->run = run;
+    hop->number = number;
+    hop->client_column = client;
+    hop->server_column = server;
+    hop->phase = MW_PHASE_SETUP;
 }
 
 gboolean mw_run_start(MwRun *run, GError **error)
@@ -510,58 +1132,69 @@ gboolean mw_run_start(MwRun *run, GError **error)
     run->dir = g_dir_make_tmp("mailwalk-run-XXXXXX", error);
     if (run->dir == NULL)
         return FALSE;
-    run->server = start_server(run, error);
-    if (run->server == NULL)
-        return FALSE;
-    guint16 port = read_server_port(run->server, error);
-    if (port == 0)
-        return FALSE;
+    /* Columns: [Alice's UA] [Alice's server] Bob's server, mailbox, reader. */
+    guint hops = run->scenario->hops;
+    guint bob_column = hops;
+    run->mailbox_column = bob_column + 1;
+    run->reader_column = bob_column + 2;
+    init_hop(run, &run->hops[0], 1, 0, 1);
+    init_hop(run, &run->hops[1], 2, 1, 2);
+    init_server(run, &run->bob, "bob", &run->hops[hops - 1], bob_column);
+    if (hops > 1)
+        init_server(run, &run->alice, "alice", &run->hops[0], 1);
+    run->log_poll_id = g_timeout_add(50, poll_event_logs, run);
 
-    run->tap = mw_tap_new("127.0.0.1", port);
-    mw_tap_set_hold(run->tap, TRUE);
-    if (run->scenario->client_args == NULL)
-        mw_tap_set_preferred_port(run->tap, MW_OWN_CLIENT_PORT);
-    g_signal_connect(run->tap, "unit-arrived", G_CALLBACK(on_unit_arrived), run);
-    g_signal_connect(run->tap, "connection-closed", G_CALLBACK(on_connection_closed),
-                     run);
-    if (!mw_tap_start(run->tap, error))
-        return FALSE;
-
-    if (run->scenario->client_args == NULL) {
-        run->client_done = TRUE; /* bring your own: no client of ours */
-    } else {
-        run->client = start_client(run, mw_tap_get_port(run->tap), error);
-        if (run->client == NULL)
-            return FALSE;
-        g_subprocess_wait_async(run->client, run->cancellable, on_client_exited, run);
+    void (*after_bob)(MwRun *) = hops > 1 ? start_second_hop : start_first_hop;
+    if (hops > 1 && run->scenario->bob_starts_late) {
+        after_bob(run); /* Bob's server comes later: start_bob_late() */
+        return TRUE;
     }
-    run->log_poll_id = g_timeout_add(50, poll_event_log, run);
+    GError *spawn_error = NULL;
+    if (!start_bob(run, after_bob, &spawn_error)) {
+        fail(run, spawn_error->message);
+        g_error_free(spawn_error);
+    }
     return TRUE;
 }
 
 void mw_run_release(MwRun *run)
 {
-    if (run->tap != NULL)
-        mw_tap_release_next(run->tap);
+    Hop *hop = g_queue_pop_head(&run->held);
+    if (hop != NULL && hop->tap != NULL)
+        mw_tap_release_next(hop->tap);
 }
 
 guint16 mw_run_get_tap_port(MwRun *run)
 {
-    return run->tap ? mw_tap_get_port(run->tap) : 0;
+    return run->hops[0].tap ? mw_tap_get_port(run->hops[0].tap) : 0;
 }
 
-guint mw_run_count_delivered(MwRun *run, const char *mailbox)
+/* Letters in <maildir>/<mailbox>/new and cur (read ones move to cur/). */
+static guint count_letters(const char *server_dir, const char *mailbox)
 {
-    char *path = g_build_filename(run->dir, "maildir", mailbox, "new", NULL);
-    GDir *dir = g_dir_open(path, 0, NULL);
-    g_free(path);
     guint n = 0;
-    if (dir != NULL) {
+    const char *const folders[] = {"new", "cur"};
+    for (guint i = 0; server_dir != NULL && i < G_N_ELEMENTS(folders); i++) {
+        char *path = g_build_filename(server_dir, "maildir", mailbox, folders[i], NULL);
+        GDir *dir = g_dir_open(path, 0, NULL);
+        g_free(path);
+        if (dir == NULL)
+            continue;
         while (g_dir_read_name(dir) != NULL)
             n++;
         g_dir_close(dir);
     }
     return n;
+}
+
+guint mw_run_count_delivered(MwRun *run, const char *mailbox)
+{
+    return count_letters(run->bob.dir, mailbox);
+}
+
+guint mw_run_count_alice(MwRun *run, const char *mailbox)
+{
+    return count_letters(run->alice.dir, mailbox);
 }
 
 const char *mw_run_get_dir(MwRun *run)
@@ -589,6 +1222,28 @@ static void remove_tree(const char *path)
     g_rmdir(path);
 }
 
+static void stop_tap(Hop *hop)
+{
+    if (hop->tap == NULL)
+        return;
+    g_signal_handlers_disconnect_by_data(hop->tap, hop);
+    mw_tap_stop(hop->tap);
+    g_clear_object(&hop->tap);
+}
+
+/* SIGTERM, as an administrator would: open sessions get 421, and every
+ * letter already answered 250 is on disk. */
+static void stop_server(Server *server)
+{
+    g_clear_object(&server->out);
+    if (server->process != NULL) {
+        g_subprocess_send_signal(server->process, SIGTERM);
+        g_subprocess_wait(server->process, NULL, NULL);
+        g_clear_object(&server->process);
+    }
+    g_clear_pointer(&server->dir, g_free);
+}
+
 void mw_run_stop(MwRun *run)
 {
     g_cancellable_cancel(run->cancellable);
@@ -596,20 +1251,21 @@ void mw_run_stop(MwRun *run)
         g_source_remove(run->log_poll_id);
         run->log_poll_id = 0;
     }
-    if (run->tap != NULL) {
-        g_signal_handlers_disconnect_by_data(run->tap, run);
-        mw_tap_stop(run->tap);
-        g_clear_object(&run->tap);
+    stop_tap(&run->hops[0]);
+    stop_tap(&run->hops[1]);
+    g_queue_clear(&run->held);
+    if (run->console != NULL) {
+        g_io_stream_close(G_IO_STREAM(run->console), NULL, NULL);
+        g_clear_object(&run->console);
     }
+    g_queue_clear_full(&run->console_out, (GDestroyNotify)g_bytes_unref);
     if (run->client != NULL) {
         g_subprocess_force_exit(run->client);
         g_clear_object(&run->client);
     }
-    if (run->server != NULL) {
-        g_subprocess_send_signal(run->server, SIGTERM);
-        g_subprocess_wait(run->server, NULL, NULL);
-        g_clear_object(&run->server);
-    }
+    /* Alice's server first: its queue runner may be talking to Bob's. */
+    stop_server(&run->alice);
+    stop_server(&run->bob);
     if (run->dir != NULL && g_getenv("MAILWALK_KEEP_RUN") != NULL)
         g_print("mailwalk: kept the run's folder %s\n", run->dir);
     else if (run->dir != NULL)
@@ -622,9 +1278,12 @@ static void mw_run_dispose(GObject *object)
     MwRun *run = MW_RUN(object);
     mw_run_stop(run);
     g_clear_object(&run->cancellable);
-    if (run->log_partial != NULL) {
-        g_string_free(run->log_partial, TRUE);
-        run->log_partial = NULL;
+    Server *servers[] = {&run->bob, &run->alice};
+    for (guint i = 0; i < G_N_ELEMENTS(servers); i++) {
+        if (servers[i]->log_partial != NULL)
+            g_string_free(servers[i]->log_partial, TRUE);
+        servers[i]->log_partial = NULL;
+        g_clear_pointer(&servers[i]->tls_sessions, g_hash_table_unref);
     }
     G_OBJECT_CLASS(mw_run_parent_class)->dispose(object);
 }
@@ -632,8 +1291,14 @@ static void mw_run_dispose(GObject *object)
 static void mw_run_init(MwRun *run)
 {
     run->cancellable = g_cancellable_new();
-    run->log_partial = g_string_new(NULL);
-    run->phase = MW_PHASE_SETUP;
+    g_queue_init(&run->held);
+    g_queue_init(&run->console_out);
+    Server *servers[] = {&run->bob, &run->alice};
+    for (guint i = 0; i < G_N_ELEMENTS(servers); i++) {
+        servers[i]->log_partial = g_string_new(NULL);
+        servers[i]->tls_sessions =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    }
 }
 
 static void mw_run_class_init(MwRunClass *klass)
@@ -642,6 +1307,8 @@ static void mw_run_class_init(MwRunClass *klass)
     signals[SIGNAL_LINE] =
         g_signal_new("line", MW_TYPE_RUN, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_BOOLEAN);
+    signals[SIGNAL_STARTED] = g_signal_new("started", MW_TYPE_RUN, G_SIGNAL_RUN_LAST, 0,
+                                           NULL, NULL, NULL, G_TYPE_NONE, 0);
     signals[SIGNAL_FINISHED] =
         g_signal_new("finished", MW_TYPE_RUN, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);

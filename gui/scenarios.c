@@ -1,15 +1,18 @@
 /*
  * scenarios.c - the scenario table.
  *
- * SIMPLIFICATION: these first scenarios have one hop, Alice's user agent
- * talking straight to Bob's server. The full Alice-to-Bob story (her own
- * server, the queue, the relay to Bob's server) comes with the relay work.
+ * Most scenarios have one hop: Alice's user agent talks straight to Bob's
+ * server, which is how a first lesson can show the three phases without
+ * anything else in the way. The two-hop scenarios tell the whole story of
+ * DESIGN.md §1: Alice's user agent submits to *her* server (port-587 role,
+ * STARTTLS, AUTH), her server queues the letter and relays it to Bob's
+ * server (port-25 role) as the next hop, store-and-forward (RFC 5321 §2.1).
  */
 #include "scenarios.h"
 
 #include <string.h>
 
-const char *const mw_one_hop_actors[] = {
+static const char *const one_hop_actors[] = {
     "Alice's user agent\n(mailwalk-send)",
     "Bob's server\n(mailwalk-server)",
     "Bob's mailbox\n(Maildir)",
@@ -18,7 +21,7 @@ const char *const mw_one_hop_actors[] = {
 };
 
 /* The same, when the client is yours. */
-const char *const mw_own_client_actors[] = {
+static const char *const own_client_actors[] = {
     "Your client\n(swaks, curl, nc ...)",
     "Bob's server\n(mailwalk-server)",
     "Bob's mailbox\n(Maildir)",
@@ -26,10 +29,32 @@ const char *const mw_own_client_actors[] = {
     NULL,
 };
 
+/* ...and when you type the lines yourself. */
+static const char *const console_actors[] = {
+    "You\n(the console)",
+    "Bob's server\n(mailwalk-server)",
+    "Bob's mailbox\n(Maildir)",
+    "Bob's user agent\n(mailwalk-read)",
+    NULL,
+};
+
 /* The wire hop gets most of the width: its lines carry the long labels. */
-const double mw_one_hop_gaps[] = {2.4, 1.0, 1.0};
+static const double one_hop_gaps[] = {2.4, 1.0, 1.0};
+
+/* The whole story: two hops on the wire, then the mailbox and Bob. */
+static const char *const two_hop_actors[] = {
+    "Alice's user agent\n(mailwalk-send)", "Alice's server\n(mailwalk-server, queue)",
+    "Bob's server\n(mailwalk-server)",     "Bob's mailbox\n(Maildir)",
+    "Bob's user agent\n(mailwalk-read)",   NULL,
+};
+static const double two_hop_gaps[] = {1.5, 1.5, 1.0, 1.0};
 
 static const char *const no_args[] = {NULL};
+
+/* What Bob's (or Alice's) user agent does at the end. */
+static const char *const bob_lists[] = {"--user", "bob", "list", NULL};
+static const char *const bob_reads[] = {"--user", "bob", "show", "1", NULL};
+static const char *const alice_reads[] = {"--user", "alice", "show", "1", NULL};
 
 static const char *const hello_client[] = {
     "--helo",
@@ -62,11 +87,6 @@ static const char *const esmtp_client[] = {
     NULL};
 
 static const char *const bob_and_carol[] = {"--mailboxes", "bob,carol", NULL};
-
-static const char *const no_user_client[] = {
-    "--helo", "alice.example",   "--from",    "alice@alice.example",
-    "--to",   "eve@bob.example", "--subject", "Are you there?",
-    "--body", "Hi Eve?",         NULL};
 
 static const char *const small_server[] = {"--max-size", "65536", NULL};
 
@@ -104,47 +124,207 @@ static const char *const tls_client[] = {
     "Hi Bob,\n\nthe password is swordfish.\n\nAlice",
     NULL};
 
+/* Alice's user agent submits to her own server, the port-587 way: seal
+ * the connection first (STARTTLS, RFC 3207), then log in (AUTH, RFC 4954),
+ * trusting exactly her server's classroom certificate. @ALICE_PASSWORD@
+ * is a file holding MW_ALICE_PASSWORD: never a password on a command line. */
+static const char *const submit_client[] = {
+    "--helo",
+    "alice-laptop.alice.example",
+    "--starttls",
+    "--cafile",
+    "@ALICE_CERT@",
+    "--user",
+    "alice",
+    "--password-file",
+    "@ALICE_PASSWORD@",
+    "--from",
+    "alice@alice.example",
+    "--to",
+    "bob@bob.example",
+    "--subject",
+    "Lunch on Friday?",
+    "--body",
+    "Hi Bob,\n\nthis letter went through my server first, then to yours.\n\nAlice",
+    NULL};
+
+static const char *const submit_to_eve[] = {"--helo",
+                                            "alice-laptop.alice.example",
+                                            "--starttls",
+                                            "--cafile",
+                                            "@ALICE_CERT@",
+                                            "--user",
+                                            "alice",
+                                            "--password-file",
+                                            "@ALICE_PASSWORD@",
+                                            "--from",
+                                            "alice@alice.example",
+                                            "--to",
+                                            "eve@bob.example",
+                                            "--subject",
+                                            "Are you there?",
+                                            "--body",
+                                            "Hi Eve?",
+                                            NULL};
+
+/* Alice's server retries soon, for a lesson, not after the usual 30 minutes. */
+static const char *const alice_quick_retry[] = {"--retry", "3s,5s,10s", NULL};
+
 static const MwScenario scenarios[] = {
-    {"hello", "Hello SMTP",
-     "Alice's user agent opens a TCP connection to Bob's server, says HELO (plain "
-     "SMTP, as in 1982), names the sender and one recipient, sends the letter and "
-     "says goodbye: the three phases of every SMTP session.",
-     no_args, hello_client, MW_EXPECT_DELIVERED},
-    {"esmtp", "ESMTP: PIPELINING and SIZE",
-     "EHLO asks Bob's server for its extensions. Because it offers PIPELINING, "
-     "the client sends MAIL and both RCPTs in one go, without waiting; SIZE lets "
-     "it say up front how big the letter is. Note the doubled dot.",
-     bob_and_carol, esmtp_client, MW_EXPECT_DELIVERED},
-    {"no-such-user", "No such user",
-     "Bob's server knows only bob and carol. A letter to eve is refused at RCPT "
-     "with 550 5.1.1, a permanent failure: there is nothing to send.",
-     bob_and_carol, no_user_client, MW_EXPECT_REFUSED},
-    {"too-big", "Message too big",
-     "Bob's server takes at most 64 KiB and says so in its EHLO reply (SIZE). "
-     "Alice's 100 KiB letter declares its size on MAIL FROM and is refused at "
-     "once with 552, before a single byte of it is sent.",
-     small_server, too_big_client, MW_EXPECT_REFUSED},
-    {"open-relay", "Open relay refused",
-     "Mallory asks Bob's server to pass a letter on to a domain Bob's server does "
-     "not serve. A server that did that for anyone would be an open relay, a "
-     "spammer's tool; this one answers 550 5.7.1.",
-     no_args, relay_client, MW_EXPECT_REFUSED},
-    {"eavesdropper", "What an eavesdropper sees",
-     "The same kind of letter as in Hello SMTP, but Alice's client says STARTTLS "
-     "first. After the 220, the tap (like anyone on the network) sees only sealed "
-     "TLS records; the dim lines marked 'inside TLS' come from Bob's server's own "
-     "log: what it decrypted, and what an eavesdropper cannot read.",
-     no_args, tls_client, MW_EXPECT_DELIVERED},
-    {"your-client", "Bring your own client",
-     "Bob's server is running, behind the wire tap. Point any SMTP client at the "
-     "tap and watch it talk: swaks, curl, Thunderbird, Python's smtplib, your own "
-     "lab build, or nc -C to type the lines yourself.",
-     no_args, NULL, MW_EXPECT_ANYTHING},
-    {"long-letter", "A long letter",
-     "A letter of a thousand lines. After DATA's 354 every line is message text, "
-     "and the server says nothing until the final dot: one reply for the whole "
-     "letter. (Press + a few times.)",
-     no_args, long_client, MW_EXPECT_DELIVERED},
+    {.id = "hello",
+     .title = "Hello SMTP",
+     .summary = "Alice's user agent opens a TCP connection to Bob's server, says HELO "
+                "(plain SMTP, as in 1982), names the sender and one recipient, sends "
+                "the letter and says goodbye: the three phases of every SMTP session.",
+     .hops = 1,
+     .actors = one_hop_actors,
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_SEND,
+     .client_args = hello_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED},
+    {.id = "alice-to-bob",
+     .title = "Alice to Bob, the whole way",
+     .summary = "Alice's user agent hands the letter to her own server: STARTTLS "
+                "first, then AUTH, on the submission port. Her server stores it in "
+                "its queue and answers 250; then its queue runner relays it to Bob's "
+                "server, which stores it in Bob's mailbox. Bob reads it later: SMTP "
+                "pushes, reading pulls.",
+     .hops = 2,
+     .actors = two_hop_actors,
+     .gaps = two_hop_gaps,
+     .server_args = no_args,
+     .alice_args = alice_quick_retry,
+     .client = MW_CLIENT_SEND,
+     .client_args = submit_client,
+     .reader_args = bob_reads,
+     .expect = MW_EXPECT_DELIVERED},
+    {.id = "bob-is-down",
+     .title = "Bob's server is down",
+     .summary = "Alice's server has the letter in its queue, but Bob's server is not "
+                "running: the connection fails, and the letter waits (a 4xx or no "
+                "answer means: try again later). Then Bob's server starts, the next "
+                "attempt gets through, and the letter is delivered: store and "
+                "forward.",
+     .hops = 2,
+     .actors = two_hop_actors,
+     .gaps = two_hop_gaps,
+     .server_args = no_args,
+     .alice_args = alice_quick_retry,
+     .client = MW_CLIENT_SEND,
+     .client_args = submit_client,
+     .bob_starts_late = TRUE,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED},
+    {.id = "esmtp",
+     .title = "ESMTP: PIPELINING and SIZE",
+     .summary = "EHLO asks Bob's server for its extensions. Because it offers "
+                "PIPELINING, the client sends MAIL and both RCPTs in one go, without "
+                "waiting; SIZE lets it say up front how big the letter is. Note the "
+                "doubled dot.",
+     .hops = 1,
+     .actors = one_hop_actors,
+     .gaps = one_hop_gaps,
+     .server_args = bob_and_carol,
+     .client = MW_CLIENT_SEND,
+     .client_args = esmtp_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED},
+    {.id = "no-such-user",
+     .title = "No such user: a bounce",
+     .summary = "Alice writes to eve@bob.example. Her own server cannot know who "
+                "lives at bob.example, so it takes the letter and relays it; Bob's "
+                "server knows only bob and carol and answers 550 5.1.1 at RCPT, a "
+                "permanent failure. Alice's server cannot hand the 550 to Alice any "
+                "more (she has gone), so it writes her a bounce, from the null sender "
+                "<>, and it lands in Alice's own mailbox.",
+     .hops = 2,
+     .actors = two_hop_actors,
+     .gaps = two_hop_gaps,
+     .server_args = bob_and_carol,
+     .alice_args = alice_quick_retry,
+     .client = MW_CLIENT_SEND,
+     .client_args = submit_to_eve,
+     .reader_args = alice_reads,
+     .expect = MW_EXPECT_BOUNCED},
+    {.id = "too-big",
+     .title = "Message too big",
+     .summary = "Bob's server takes at most 64 KiB and says so in its EHLO reply "
+                "(SIZE). Alice's 100 KiB letter declares its size on MAIL FROM and is "
+                "refused at once with 552, before a single byte of it is sent.",
+     .hops = 1,
+     .actors = one_hop_actors,
+     .gaps = one_hop_gaps,
+     .server_args = small_server,
+     .client = MW_CLIENT_SEND,
+     .client_args = too_big_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_REFUSED},
+    {.id = "open-relay",
+     .title = "Open relay refused",
+     .summary = "Mallory asks Bob's server to pass a letter on to a domain Bob's "
+                "server does not serve. A server that did that for anyone would be "
+                "an open relay, a spammer's tool; this one answers 550 5.7.1.",
+     .hops = 1,
+     .actors = one_hop_actors,
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_SEND,
+     .client_args = relay_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_REFUSED},
+    {.id = "eavesdropper",
+     .title = "What an eavesdropper sees",
+     .summary = "The same kind of letter as in Hello SMTP, but Alice's client says "
+                "STARTTLS first. After the 220, the tap (like anyone on the network) "
+                "sees only sealed TLS records; the dim lines marked 'inside TLS' come "
+                "from Bob's server's own log: what it decrypted, and what an "
+                "eavesdropper cannot read.",
+     .hops = 1,
+     .actors = one_hop_actors,
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_SEND,
+     .client_args = tls_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED},
+    {.id = "console",
+     .title = "Type it yourself",
+     .summary = "Bob's server is waiting behind the wire tap, and you are the client: "
+                "type each line in the console below and press Enter. The row above "
+                "it suggests what may come next; click a suggestion to copy it.",
+     .hops = 1,
+     .actors = console_actors,
+     .gaps = one_hop_gaps,
+     .server_args = bob_and_carol,
+     .client = MW_CLIENT_CONSOLE,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_ANYTHING},
+    {.id = "your-client",
+     .title = "Bring your own client",
+     .summary = "Bob's server is running, behind the wire tap. Point any SMTP client "
+                "at the tap and watch it talk: swaks, curl, Thunderbird, Python's "
+                "smtplib, your own lab build, or nc -C to type the lines yourself.",
+     .hops = 1,
+     .actors = own_client_actors,
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_YOURS,
+     .expect = MW_EXPECT_ANYTHING},
+    {.id = "long-letter",
+     .title = "A long letter",
+     .summary = "A letter of a thousand lines. After DATA's 354 every line is message "
+                "text, and the server says nothing until the final dot: one reply for "
+                "the whole letter. (Press + a few times.)",
+     .hops = 1,
+     .actors = one_hop_actors,
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_SEND,
+     .client_args = long_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED},
 };
 
 const MwScenario *mw_scenarios(guint *count)

@@ -2,9 +2,11 @@
  * scenarios.h - the stories the visualizer can tell, as data.
  *
  * Each scenario names its actors (the diagram's columns) and the real
- * command lines it runs: Bob's mailwalk-server with some options, and
- * Alice's mailwalk-send pointed at the wire tap. What the audience then
- * sees is whatever those programs really say to each other.
+ * command lines it runs: Bob's mailwalk-server with some options, for the
+ * full story Alice's own mailwalk-server in front of it, and a client
+ * pointed at the first wire tap (Alice's mailwalk-send, your own client,
+ * or the lines you type in the window). What the audience then sees is
+ * whatever those programs really say to each other.
  */
 #ifndef MAILWALK_SCENARIOS_H
 #define MAILWALK_SCENARIOS_H
@@ -15,16 +17,32 @@
 typedef enum {
     MW_EXPECT_DELIVERED, /* the letter is in Bob's Maildir */
     MW_EXPECT_REFUSED,   /* nothing was delivered: the server said no */
+    MW_EXPECT_BOUNCED,   /* nothing for Bob, and a bounce in Alice's Maildir */
     MW_EXPECT_ANYTHING,  /* your own client: whatever it does is the story */
 } MwExpectation;
 
+/* Who talks to the first tap. */
+typedef enum {
+    MW_CLIENT_SEND,    /* Alice's mailwalk-send, with client_args */
+    MW_CLIENT_YOURS,   /* any client: the tap waits on MW_OWN_CLIENT_PORT */
+    MW_CLIENT_CONSOLE, /* the lines the user types in the window */
+} MwClientKind;
+
 typedef struct {
-    const char *id;                 /* for --scenario: "hello" */
-    const char *title;              /* for the chooser: "Hello SMTP" */
-    const char *summary;            /* one paragraph, shown above the diagram */
+    const char *id;            /* for --scenario: "hello" */
+    const char *title;         /* for the chooser: "Hello SMTP" */
+    const char *summary;       /* one paragraph, shown above the diagram */
+    guint hops;                /* 1: straight to Bob's server; 2: via Alice's server */
+    const char *const *actors; /* the diagram's columns, left to right */
+    const double *gaps;        /* relative widths between them */
     const char *const *server_args; /* extra options for Bob's mailwalk-server */
-    const char *const *client_args; /* mailwalk-send's options after --server,
-                                       or NULL: bring your own client */
+    const char *const *alice_args;  /* extra options for Alice's (two hops) */
+    MwClientKind client;
+    const char *const *client_args; /* mailwalk-send's options after --server */
+    gboolean bob_starts_late;       /* Bob's server is down until the first
+                                       attempt has failed (two hops) */
+    const char *const *reader_args; /* mailwalk-read's options after --maildir,
+                                       run at the end ("--user bob list") */
     MwExpectation expect;
 } MwScenario;
 
@@ -38,9 +56,7 @@ const MwScenario *mw_scenario_find(const char *id);
  * command to type stays the same from one class to the next. */
 #define MW_OWN_CLIENT_PORT 2526
 
-/* The diagram's columns for the one-hop scenarios. */
-extern const char *const mw_one_hop_actors[];
-extern const char *const mw_own_client_actors[];
-extern const double mw_one_hop_gaps[];
+/* The classroom password of Alice's account on her server (two hops). */
+#define MW_ALICE_PASSWORD "alice-in-class"
 
 #endif

@@ -35,6 +35,11 @@ typedef enum {
 /* A tap that will relay to upstream_host:upstream_port. */
 MwTap *mw_tap_new(const char *upstream_host, guint16 upstream_port);
 
+/* Relay new connections to another server from now on (connections
+ * already open keep theirs). A server that started late, on a port of its
+ * own choosing, can be put behind a tap that was already listening. */
+void mw_tap_set_upstream(MwTap *tap, const char *upstream_host, guint16 upstream_port);
+
 /* How long to wait for the server to accept a connection (default 10 s). */
 void mw_tap_set_connect_timeout(MwTap *tap, guint seconds);
 
