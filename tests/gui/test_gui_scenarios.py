@@ -4,6 +4,11 @@ Each scenario runs under Xvfb (a virtual X display) at high speed with
 --exit-when-done: mailwalk exits 0 only if the scenario told its story (the
 letter is in Bob's Maildir, or it was refused as it should be). The
 screenshot it writes must be a real PNG of a window-sized picture.
+
+The two-hop scenarios are checked on disk as well (MAILWALK_KEEP_RUN keeps
+the run's folder): the letter in Bob's Maildir and none left in Alice's
+queue, or the bounce in Alice's Maildir. So are the typed console, the
+transcript and the SVG diagram.
 """
 
 import os
@@ -36,6 +41,28 @@ def listening(port):
     return "LISTEN" in out
 
 
+def server_relays():
+    """Does this mailwalk-server have a queue (issue 5)? The two-hop
+    scenarios need it."""
+    server = os.path.join(os.path.dirname(os.path.dirname(MAILWALK)), "server",
+                          "mailwalk-server")
+    out = subprocess.run([server, "--help"], capture_output=True, text=True).stdout
+    return "--queue" in out
+
+
+TWO_HOPS = ["alice-to-bob", "bob-is-down", "no-such-user"]
+
+
+def letters(maildir, mailbox):
+    """The files of every letter in one mailbox, read or not."""
+    found = []
+    for sub in ("new", "cur"):
+        folder = os.path.join(maildir, mailbox, sub)
+        if os.path.isdir(folder):
+            found += [os.path.join(folder, name) for name in sorted(os.listdir(folder))]
+    return found
+
+
 def scenarios():
     out = subprocess.run([MAILWALK, "--list-scenarios"], capture_output=True,
                          text=True, timeout=30, check=True).stdout
@@ -46,7 +73,8 @@ class ScenarioTest(unittest.TestCase):
     def test_list_names_the_scenarios(self):
         names = scenarios()
         for expected in ["hello", "esmtp", "no-such-user", "too-big", "open-relay",
-                         "eavesdropper", "your-client", "long-letter"]:
+                         "eavesdropper", "your-client", "long-letter", "alice-to-bob",
+                         "bob-is-down", "console"]:
             self.assertIn(expected, names)
 
     def test_unknown_scenario_is_refused(self):
@@ -91,12 +119,119 @@ class ScenarioTest(unittest.TestCase):
             self.assertIn("1 letter in Bob's Maildir", out)
             self.assertIsNotNone(png_size(shot))
 
+    def play_and_keep(self, name, tmp, *extra, timeout=120):
+        """Play a scenario to its end, keeping its folder; returns
+        (stdout, the run's folder). The folder is removed at cleanup."""
+        result = subprocess.run(
+            ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", MAILWALK,
+             "--scenario", name, "--speed", "16", "--exit-when-done"] + list(extra),
+            capture_output=True, text=True, timeout=timeout,
+            env=dict(os.environ, GSK_RENDERER="cairo", MAILWALK_KEEP_RUN="1"))
+        m = re.search(r"kept the run's folder (\S+)", result.stdout)
+        self.assertIsNotNone(m, result.stdout + result.stderr)
+        self.addCleanup(shutil.rmtree, m.group(1), True)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        return result.stdout, m.group(1)
+
+    def test_alice_to_bob_arrives_through_two_hops(self):
+        if not server_relays():
+            self.skipTest("mailwalk-server has no --queue yet")
+        with tempfile.TemporaryDirectory() as tmp:
+            transcript = os.path.join(tmp, "story.txt")
+            svg = os.path.join(tmp, "story.svg")
+            out, run = self.play_and_keep("alice-to-bob", tmp, "--autoplay",
+                                          "--transcript", transcript, "--diagram", svg)
+            # Bob has the letter (and has read it: show 1 moves it to cur/).
+            got = letters(os.path.join(run, "bob", "maildir"), "bob")
+            self.assertEqual(len(got), 1, out)
+            with open(got[0], encoding="utf-8", errors="replace") as f:
+                letter = f.read()
+            self.assertIn("Subject: Lunch on Friday?", letter)
+            self.assertIn("by mail.alice.example", letter)  # Alice's Received:
+            # Alice's queue has forgotten it: Bob's server took responsibility.
+            self.assertEqual(os.listdir(os.path.join(run, "alice", "queue", "messages")),
+                             [])
+            with open(transcript, encoding="utf-8") as f:
+                text = f.read()
+            self.assertIn("1 C: STARTTLS", text)       # hop 1, then sealed
+            self.assertIn("sealed TLS record", text)
+            self.assertIn("inside TLS: AUTH", text)    # from Alice's server's log
+            self.assertIn("2 C: MAIL FROM:<alice@alice.example>", text)  # the relay
+            self.assertIn("#  queued as", text)
+            self.assertIn("#  relayed", text)
+            # The diagram: an SVG of vector shapes and glyphs, no bitmap.
+            with open(svg, encoding="utf-8") as f:
+                picture = f.read()
+            self.assertTrue(picture.startswith("<?xml"))
+            self.assertIn("<svg", picture)
+            self.assertIn("glyph", picture)
+            self.assertNotIn("<image", picture)
+
+    def test_bob_is_down_then_the_retry_delivers(self):
+        if not server_relays():
+            self.skipTest("mailwalk-server has no --queue yet")
+        with tempfile.TemporaryDirectory() as tmp:
+            transcript = os.path.join(tmp, "story.txt")
+            out, run = self.play_and_keep("bob-is-down", tmp, "--autoplay",
+                                          "--transcript", transcript)
+            self.assertEqual(len(letters(os.path.join(run, "bob", "maildir"), "bob")), 1)
+            with open(os.path.join(run, "alice", "events.jsonl")) as f:
+                events = f.read()
+            self.assertIn('"event":"deferred"', events)
+            self.assertIn('"event":"relayed"', events)
+            with open(transcript, encoding="utf-8") as f:
+                text = f.read()
+            # The order of the story: refused, deferred, Bob starts, delivered.
+            order = [text.index(s) for s in ["#  no answer", "#  deferred",
+                                             "#  Bob's server starts", "#  relayed"]]
+            self.assertEqual(order, sorted(order), text)
+
+    def test_no_such_user_bounces_to_alice(self):
+        if not server_relays():
+            self.skipTest("mailwalk-server has no --queue yet")
+        with tempfile.TemporaryDirectory() as tmp:
+            out, run = self.play_and_keep("no-such-user", tmp, "--autoplay")
+            self.assertIn("1 bounce in Alice's Maildir", out)
+            self.assertEqual(letters(os.path.join(run, "bob", "maildir"), "eve"), [])
+            self.assertEqual(letters(os.path.join(run, "bob", "maildir"), "bob"), [])
+            bounces = letters(os.path.join(run, "alice", "maildir"), "alice")
+            self.assertEqual(len(bounces), 1)
+            with open(bounces[0], encoding="utf-8", errors="replace") as f:
+                bounce = f.read()
+            self.assertIn("Return-Path: <>", bounce)  # from the null sender
+            self.assertIn("550 5.1.1", bounce)
+
+    def test_typed_console_delivers(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            typed = os.path.join(tmp, "typed.txt")
+            with open(typed, "w") as f:
+                f.write("EHLO student.example\nMAIL FROM:<student@example.org>\n"
+                        "RCPT TO:<eve@bob.example>\nRCPT TO:<bob@bob.example>\nDATA\n"
+                        "Subject: Typed by hand\n\nHello Bob, I typed this.\n.\n"
+                        "QUIT\n")
+            transcript = os.path.join(tmp, "typed-transcript.txt")
+            out, run = self.play_and_keep("console", tmp, "--type", typed,
+                                          "--transcript", transcript)
+            got = letters(os.path.join(run, "bob", "maildir"), "bob")
+            self.assertEqual(len(got), 1, out)
+            with open(got[0], encoding="utf-8") as f:
+                self.assertIn("Hello Bob, I typed this.", f.read())
+            with open(transcript, encoding="utf-8") as f:
+                text = f.read()
+            self.assertIn("S: 550 5.1.1", text)  # eve does not exist
+            self.assertIn("S: 221", text)
+
     def test_every_scenario_plays_to_its_end(self):
+        relays = server_relays()
         for name in scenarios():
             if name == "your-client":
                 continue  # needs a client: test_your_own_client_is_shown
+            if name == "console":
+                continue  # needs a typist: test_typed_console_delivers
             if name == "long-letter":
                 continue  # a minute of animation: docs/performance.md runs it
+            if name in TWO_HOPS and not relays:
+                continue  # mailwalk-server without a queue
             with self.subTest(scenario=name), tempfile.TemporaryDirectory() as tmp:
                 shot = os.path.join(tmp, name + ".png")
                 result = subprocess.run(
