@@ -39,6 +39,10 @@ static const GOptionEntry entries[] = {
      "In the console scenario, type the lines of FILE, each once the server has "
      "answered the one before (for demos and tests)",
      "FILE"},
+    {"pause-at", 0, 0, G_OPTION_ARG_INT, &options.pause_at,
+     "Stop playing once N lines are on the diagram; with --screenshot, take it "
+     "then (a picture of the middle of a story)",
+     "N"},
     {"timing", 0, 0, G_OPTION_ARG_NONE, &options.timing,
      "Print the time to the first frame and the frame rate (for benchmarks)", NULL},
     {"list-scenarios", 0, 0, G_OPTION_ARG_NONE, &list_scenarios,

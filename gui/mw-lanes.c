@@ -204,8 +204,8 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
         GskRoundedRect box;
         gsk_rounded_rect_init_from_rect(&box,
                                         &GRAPHENE_RECT_INIT((float)(x - box_w / 2),
-                                                            (float)top + 10,
-                                                            (float)box_w, 48),
+                                                            (float)top + 6,
+                                                            (float)box_w, 56),
                                         10);
         gtk_snapshot_push_rounded_clip(snapshot, &box);
         gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.20f, 0.25f, 0.33f, 1},
@@ -213,12 +213,13 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
         gtk_snapshot_pop(snapshot);
 
         /* "Alice's user agent\n(mailwalk-send)": the name in bold, the
-         * program that plays it in small print. */
+         * program that plays it in small print; smaller still when five
+         * actors share the width and the name wraps. */
         PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
         char **parts = g_strsplit(g_ptr_array_index(self->actors, i), "\n", 2);
-        char *markup =
-            g_markup_printf_escaped("<span size='small'><b>%s</b>\n%s</span>", parts[0],
-                                    parts[1] ? parts[1] : "");
+        char *markup = g_markup_printf_escaped("<span size='%s'><b>%s</b>\n%s</span>",
+                                               box_w < 170 ? "x-small" : "small",
+                                               parts[0], parts[1] ? parts[1] : "");
         g_strfreev(parts);
         pango_layout_set_markup(layout, markup, -1);
         pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);

@@ -334,6 +334,14 @@ static void on_landed(MwLanes *lanes, guint index, gpointer data)
     self->flying_held = FALSE;
     if (self->follow)
         mw_lanes_select(lanes, (gint)index);
+    if (self->options.pause_at > 0 && index + 1 == self->options.pause_at) {
+        /* --pause-at: the middle of the story, for a picture. The programs
+         * wait for the next Step, as in step mode. */
+        self->playing = FALSE;
+        self->run_ok = TRUE;
+        if (self->options.screenshot != NULL || self->options.exit_when_done)
+            g_timeout_add(400, finish_up, self);
+    }
     if (self->scenario->client == MW_CLIENT_CONSOLE) {
         mw_console_see(&self->console, mw_lanes_get_line(lanes, index));
         update_hints(self);
@@ -846,6 +854,7 @@ MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
     }
     self->options.autoplay = options->autoplay;
     self->options.exit_when_done = options->exit_when_done;
+    self->options.pause_at = options->pause_at;
     self->playing = options->autoplay;
     set_speed(self, options->speed > 0 ? options->speed : 1.0);
 

@@ -25,6 +25,8 @@ typedef struct {
     char *diagram;           /* write the whole diagram when done (.svg or .png) */
     char *transcript;        /* write the transcript when done */
     char *type_file;         /* console: type these lines, one per reply */
+    guint pause_at;          /* stop playing once this many rows have landed,
+                                then take the screenshot (0: never) */
 } MwWindowOptions;
 
 MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options);

@@ -43,7 +43,7 @@ static const double one_hop_gaps[] = {2.4, 1.0, 1.0};
 
 /* The whole story: two hops on the wire, then the mailbox and Bob. */
 static const char *const two_hop_actors[] = {
-    "Alice's user agent\n(mailwalk-send)", "Alice's server\n(mailwalk-server, queue)",
+    "Alice's user agent\n(mailwalk-send)", "Alice's server\n(mailwalk-server)",
     "Bob's server\n(mailwalk-server)",     "Bob's mailbox\n(Maildir)",
     "Bob's user agent\n(mailwalk-read)",   NULL,
 };
