@@ -60,6 +60,16 @@ static void on_stop_signal(int signo)
     stop_requested = 1;
 }
 
+/* Set by SIGCHLD: a worker or the queue runner has exited, so it is worth
+ * asking which (waitpid for each of them is a system call per child). */
+static volatile sig_atomic_t child_exited;
+
+static void on_child_exit(int signo)
+{
+    (void)signo;
+    child_exited = 1;
+}
+
 /* Install a handler without SA_RESTART, so that poll() returns EINTR. */
 static void set_handler(int signo, void (*handler)(int))
 {
@@ -291,11 +301,15 @@ static void supervise(struct worker_pool *pool, const int *listeners,
         for (size_t i = 0; all_busy && i < config->listen_count; i++)
             waiting[n++] = (struct pollfd){.fd = listeners[i], .events = POLLIN};
 
-        /* Wake at least once a second to reap workers that died. */
+        /* Wake at least once a second, so that a SIGCHLD that arrived
+         * just before poll() began is still seen within a second. */
         int ready = poll(waiting, n, 1000);
         workers_read_status(pool);
-        workers_reap(pool, true);
-        check_runner(runner, config, log);
+        if (child_exited) {
+            child_exited = 0;
+            workers_reap(pool, true);
+            check_runner(runner, config, log);
+        }
         if (ready <= 0)
             continue; /* timeout, or EINTR from a signal */
         for (size_t i = 1; i < n; i++) {
@@ -336,6 +350,7 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     set_handler(SIGTERM, on_stop_signal);
     set_handler(SIGINT, on_stop_signal);
+    set_handler(SIGCHLD, on_child_exit);
 
     char why[4608];
     if (maildir_create_root(config.maildir, why, sizeof why) < 0) {
