@@ -1,0 +1,41 @@
+/*
+ * lab06_bounces_bounces.c - a plausible WRONG answer to lab 6, kept for the
+ * CI proof: it reports every failure to the sender - even when the sender
+ * is the null path <> of a bounce, which RFC 5321 §4.5.5 and §6.1 forbid
+ * (two broken servers would bounce bounces at each other forever).
+ */
+#include "queue_policy.h"
+
+enum relay_outcome policy_classify(int reply_code)
+{
+    if (reply_code >= 200 && reply_code < 300)
+        return OUTCOME_DELIVERED;
+    if (reply_code >= 500 && reply_code < 600)
+        return OUTCOME_BOUNCE;
+    return OUTCOME_RETRY;
+}
+
+long policy_retry_delay(const long *schedule, size_t count, unsigned attempts)
+{
+    if (count == 0)
+        return 30 * 60;
+    if (attempts == 0)
+        return 0;
+    size_t i = attempts - 1 < count ? attempts - 1 : count - 1;
+    return schedule[i];
+}
+
+bool policy_expired(time_t queued_at, long lifetime, time_t now)
+{
+    return now - queued_at >= lifetime;
+}
+
+bool policy_should_bounce(const char *reverse_path)
+{
+    return reverse_path != NULL; /* WRONG: "" is <>, never bounce to it */
+}
+
+bool policy_is_loop(unsigned received_count)
+{
+    return received_count > POLICY_MAX_RECEIVED;
+}
