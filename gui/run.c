@@ -516,8 +516,8 @@ static void emit_read_line(MwRun *run, gboolean asking, const char *text)
     guint agent = alice ? run->hops[0].client_column : run->reader_column;
     guint box = alice ? run->alice.column : run->mailbox_column;
     Hop *hop = &run->hops[run->scenario->hops - 1];
-    MwLine *line =
-        event_line(hop, "read", asking ? agent : box, asking ? box : agent, text);
+    MwLine *line = event_line(hop, alice ? "read_bounce" : "read", asking ? agent : box,
+                              asking ? box : agent, text);
     line->phase = MW_PHASE_TERMINATION;
     line->hop = 0;
     emit_line(run, line, FALSE);
