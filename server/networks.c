@@ -15,10 +15,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Read a printable address into family + bytes; unwrap ::ffff:a.b.c.d. */
-static bool parse_address(const char *text, int *family, unsigned char bytes[16])
+/* Read a printable address into family + bytes; unwrap ::ffff:a.b.c.d
+ * (and say so in *mapped, if asked). */
+static bool parse_address(const char *text, int *family, unsigned char bytes[16],
+                          bool *mapped)
 {
     memset(bytes, 0, 16);
+    if (mapped != NULL)
+        *mapped = false;
     if (inet_pton(AF_INET, text, bytes) == 1) {
         *family = AF_INET;
         return true;
@@ -30,6 +34,8 @@ static bool parse_address(const char *text, int *family, unsigned char bytes[16]
             memmove(bytes, bytes + 12, 4);
             memset(bytes + 4, 0, 12);
             *family = AF_INET;
+            if (mapped != NULL)
+                *mapped = true;
         } else {
             *family = AF_INET6;
         }
@@ -47,17 +53,22 @@ int network_parse(const char *text, struct network *out)
         return -1;
     memcpy(address, text, len);
     address[len] = '\0';
-    if (!parse_address(address, &out->family, out->bytes))
+    bool mapped;
+    if (!parse_address(address, &out->family, out->bytes, &mapped))
         return -1;
-    unsigned max_bits = out->family == AF_INET ? 32 : 128;
-    out->prefix_bits = max_bits;
+    /* ::ffff:127.0.0.0/104 is 127.0.0.0/8 written the IPv6 way: its
+     * prefix counts the 96 bits of ::ffff: too. A shorter one would reach
+     * outside the mapped addresses, which an IPv4 network cannot say. */
+    unsigned max_bits = out->family == AF_INET && !mapped ? 32 : 128;
+    unsigned skip = mapped ? 96 : 0;
+    out->prefix_bits = max_bits - skip;
     if (slash != NULL) {
         char *end;
         long bits = strtol(slash + 1, &end, 10);
-        if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || bits < 0 ||
+        if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || bits < (long)skip ||
             bits > (long)max_bits)
             return -1;
-        out->prefix_bits = (unsigned)bits;
+        out->prefix_bits = (unsigned)bits - skip;
     }
     return 0;
 }
@@ -66,7 +77,7 @@ bool network_contains(const struct network *net, const char *address)
 {
     int family;
     unsigned char bytes[16];
-    if (!parse_address(address, &family, bytes) || family != net->family)
+    if (!parse_address(address, &family, bytes, NULL) || family != net->family)
         return false;
     unsigned whole = net->prefix_bits / 8, rest = net->prefix_bits % 8;
     if (memcmp(bytes, net->bytes, whole) != 0)

@@ -20,8 +20,10 @@ struct network {
     unsigned prefix_bits;    /* how many leading bits must match */
 };
 
-/* Parse "127.0.0.0/8", "::1/128" or a lone address (all its bits).
- * Returns 0, or -1 if the text is not a network. */
+/* Parse "127.0.0.0/8", "::1/128" or a lone address (all its bits). An
+ * IPv4 network written the IPv6 way, "::ffff:127.0.0.0/104", is the IPv4
+ * one (its prefix at least 96). Returns 0, or -1 if the text is not a
+ * network. */
 int network_parse(const char *text, struct network *out);
 
 /* Is the printable address (what accept() gave, e.g. "127.0.0.1" or

@@ -254,12 +254,18 @@ static int state_from_name(const char *name)
 /* Parse one "rcpt ..." line into a new recipient at the end of e. */
 static int parse_rcpt(struct queue_entry *e, const char *value)
 {
-    char state[16], mailbox[SMTP_MAX_LOCAL_PART + 1], address[SMTP_MAX_PATH + 1];
+    char state[16], mailbox[SMTP_MAX_LOCAL_PART + 1];
     unsigned attempts;
     long long next;
-    if (sscanf(value, "%15s %u %lld %64s %256s", state, &attempts, &next, mailbox,
-               address) != 5 ||
-        state_from_name(state) < 0)
+    int used = -1;
+    /* The address is the rest of the line, not one more word: a quoted
+     * local part may hold spaces ("john smith"@bob.example, RFC 5321 §4.1.2). */
+    if (sscanf(value, "%15s %u %lld %64s %n", state, &attempts, &next, mailbox,
+               &used) != 4 ||
+        used < 0 || state_from_name(state) < 0)
+        return -1;
+    const char *address = value + used;
+    if (address[0] == '\0' || strlen(address) > SMTP_MAX_PATH)
         return -1;
     struct queue_recipient *grown =
         realloc(e->recipients, (e->count + 1) * sizeof *e->recipients);
@@ -335,6 +341,7 @@ int queue_load(const char *dir, const char *id, struct queue_entry *entry, char 
     if (strcmp(entry->id, id) != 0 || entry->count == 0) {
         snprintf(why, why_cap, "%s: no id line or no recipients", path);
         queue_entry_free(entry);
+        errno = EINVAL; /* see bad: below */
         return -1;
     }
     return 0;
@@ -343,6 +350,11 @@ bad:
     snprintf(why, why_cap, "%s:%d: not a line of an envelope", path, number);
     fclose(in);
     queue_entry_free(entry);
+    /* Callers tell "gone" (ENOENT: sent meanwhile) from "broken" by errno,
+     * so set it: left alone it could still say ENOENT from some earlier
+     * call (the runner's unlink of a flush request that was not there),
+     * and a broken envelope would be skipped on every pass, forever. */
+    errno = EINVAL;
     return -1;
 }
 
@@ -364,15 +376,44 @@ int queue_remove(const char *dir, const char *id, char *why, size_t why_cap)
     snprintf(path, sizeof path, "%s/messages/%s", dir, id);
     if (unlink(path) != 0 && errno != ENOENT)
         return fail(why, why_cap, "unlink", path);
+    /* A runner killed in the middle of queue_save() left its new envelope
+     * half-written in tmp/; the next save would have overwritten it, but
+     * there will be no next save now. */
+    snprintf(path, sizeof path, "%s/tmp/%s.envelope", dir, id);
+    if (unlink(path) != 0 && errno != ENOENT)
+        return fail(why, why_cap, "unlink", path);
     return 0;
 }
 
-/* qsort's comparison for IDs: they begin with the second they were made,
- * so sorting the names puts the oldest first (same-length numbers until
- * the year 2286). */
+/* When an ID was made: "1763900000.M42P7Q1.host" is second 1763900000,
+ * microsecond 42 (maildir_unique_name). Anything else counts as 0, 0. */
+static void id_time(const char *id, unsigned long long *seconds,
+                    unsigned long long *micro)
+{
+    char *end;
+    *seconds = strtoull(id, &end, 10);
+    *micro = 0;
+    if (end == id || end[0] != '.' || end[1] != 'M') {
+        *seconds = 0;
+        return;
+    }
+    *micro = strtoull(end + 2, NULL, 10);
+}
+
+/* qsort's comparison for IDs: by the time in their names, oldest first.
+ * Not by strcmp: "...M40P..." sorts before "...M5P..." as text, though
+ * microsecond 5 came first (and "999999999." after "1700000000."). */
 static int compare_ids(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    unsigned long long xs, xm, ys, ym;
+    id_time(x, &xs, &xm);
+    id_time(y, &ys, &ym);
+    if (xs != ys)
+        return xs < ys ? -1 : 1;
+    if (xm != ym)
+        return xm < ym ? -1 : 1;
+    return strcmp(x, y);
 }
 
 void queue_free_ids(char **ids, long count)

@@ -94,8 +94,9 @@ int queue_commit(const char *dir, FILE *message, const char *message_path,
 int queue_save(const char *dir, const struct queue_entry *entry, char *why,
                size_t why_cap);
 
-/* Read the envelope of message `id`. Returns 0, or -1 if it is missing or
- * not an envelope (why says which line). Free with queue_entry_free(). */
+/* Read the envelope of message `id`. Returns 0, or -1 if it is missing
+ * (errno ENOENT) or not an envelope (errno EINVAL; why says which line).
+ * Free with queue_entry_free(). */
 int queue_load(const char *dir, const char *id, struct queue_entry *entry, char *why,
                size_t why_cap);
 

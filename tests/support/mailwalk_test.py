@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 # Every wait in these tests is bounded: a broken server fails a test, it
@@ -45,13 +46,21 @@ class Server:
     """
 
     def __init__(self, *args, domain="bob.example", host="127.0.0.1", env=None,
-                 preexec_fn=None):
-        self.tmp = tempfile.TemporaryDirectory(prefix="mailwalk-test-")
-        self.dir = self.tmp.name
+                 preexec_fn=None, workdir=None, port=0):
+        # workdir: a folder the caller owns (and removes), so that a server
+        # can be stopped and a new one started on the same maildir, queue
+        # and event log; by default each server gets a fresh temp folder.
+        # port: a fixed port (say one free_port() chose) instead of 0.
+        self.tmp = None
+        if workdir is None:
+            self.tmp = tempfile.TemporaryDirectory(prefix="mailwalk-test-")
+            workdir = self.tmp.name
+        os.makedirs(workdir, exist_ok=True)
+        self.dir = workdir
         self.maildir = os.path.join(self.dir, "maildir")
         self.log_path = os.path.join(self.dir, "events.jsonl")
         self.host = host
-        listen = f"[{host}]:0" if ":" in host else f"{host}:0"
+        listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         cmd = [program("MAILWALK_SERVER", "server/mailwalk-server"),
                "--listen", listen, "--maildir", self.maildir,
                "--log", self.log_path]
@@ -65,9 +74,14 @@ class Server:
         # ("plain", "submission", "smtps"), and the TLS certificate's
         # SHA-256 fingerprint and path.
         self.ports = {"plain": [], "submission": [], "smtps": []}
+        self.stderr_text = ""
         self.fingerprint = None
         self.cert_path = None
-        self.port = self._read_port()
+        try:
+            self.port = self._read_port()
+        except BaseException:
+            self._discard()
+            raise
 
     def _read_port(self):
         """Read the start-up lines up to "delivering mail for"; the first
@@ -96,10 +110,22 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
-        self.tmp.cleanup()
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+    def _discard(self):
+        """A server that failed to start: reap it and remove its folder."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        if self.tmp is not None:
+            self.tmp.cleanup()
 
     def stop(self, sig=signal.SIGTERM):
-        """Stop the server and return its exit code."""
+        """Stop the server and return its exit code. What it wrote to
+        stderr (what was there to read) is kept in self.stderr_text."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -107,6 +133,15 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if not self.proc.stderr.closed:
+            # Non-blocking: a child (a worker, the queue runner) may still
+            # hold the pipe open for a moment after the parent is gone.
+            os.set_blocking(self.proc.stderr.fileno(), False)
+            try:
+                self.stderr_text = (self.proc.stderr.read() or b"").decode(
+                    errors="replace")
+            except OSError:
+                pass
         self.proc.stdout.close()
         self.proc.stderr.close()
         return self.proc.returncode
@@ -128,12 +163,50 @@ class Server:
         path = os.path.join(self.maildir, mailbox, folder)
         return sorted(os.listdir(path)) if os.path.isdir(path) else []
 
-    def events(self):
-        """The event log, as a list of dicts."""
+    def events(self, event=None, session=None, **fields):
+        """The event log, as a list of dicts; only those of one event name,
+        session and field values (id="...") if given."""
         if not os.path.exists(self.log_path):
             return []
         with open(self.log_path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+            # A line being written right now may not have its end yet.
+            events = [json.loads(line) for line in f if line.endswith("\n")]
+        return [e for e in events
+                if (event is None or e.get("event") == event)
+                and (session is None or e.get("session") == session)
+                and all(e.get(k) == v for k, v in fields.items())]
+
+    def wait_for_event(self, event, count=1, timeout=WAIT_SECONDS, **fields):
+        """Wait until the log holds `count` events named `event` whose
+        fields match `fields`; return them (or fail with the log's tail)."""
+        def matching():
+            found = self.events(event, **fields)
+            return found if len(found) >= count else None
+        return wait_for(matching, timeout,
+                        lambda: f"{count} '{event}' event(s) {fields}; log ends "
+                        + json.dumps(self.events()[-8:], indent=1))
+
+    def wait_for_messages(self, mailbox, count=1, timeout=WAIT_SECONDS):
+        """Wait until `count` messages are in a mailbox; return them all."""
+        return wait_for(lambda: (lambda m: m if len(m) >= count else None)(
+            self.messages(mailbox)), timeout,
+            lambda: f"{count} message(s) in {mailbox}; log ends "
+            + json.dumps(self.events()[-8:], indent=1))
+
+
+def wait_for(condition, timeout=WAIT_SECONDS, what="the condition"):
+    """Poll condition() every 20 ms until it returns something true, and
+    return that; after `timeout` seconds raise AssertionError naming what
+    we waited for (a string, or a function making one at that moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for "
+                                 + (what() if callable(what) else what))
+        time.sleep(0.02)
 
 
 class RawClient:
@@ -189,3 +262,112 @@ class RawClient:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class FakeMTA:
+    """A tiny SMTP server (one thread, one connection at a time) that plays
+    the next hop and answers as a test tells it, to show replies no
+    mailwalk-server gives on cue: a 451 now and a 250 later, say.
+
+        def answer(connection, verb, argument):   # connection: 1, 2, ...
+            if connection == 1 and verb == "RCPT":
+                return "451 4.3.0 try again later"
+            return None                            # the usual reply
+
+    verb is "CONNECT" (the greeting), a command's verb, or "." (the end of
+    data). The messages accepted are kept in .messages as (reverse-path,
+    [recipients], bytes); every line received in .lines.
+    """
+
+    def __init__(self, answer=None, hostname="fake.example"):
+        self.answer = answer or (lambda connection, verb, argument: None)
+        self.hostname = hostname
+        self.connections = 0
+        self.messages = []
+        self.lines = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(WAIT_SECONDS)
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _run(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.settimeout(WAIT_SECONDS)
+                try:
+                    self._session(conn, self.connections)
+                except OSError:
+                    pass
+
+    def _reply(self, conn, n, verb, argument, usual):
+        text = self.answer(n, verb, argument) or usual
+        conn.sendall(text.encode() + b"\r\n")
+        return text
+
+    def _session(self, conn, n):
+        file = conn.makefile("rb")
+        if self._reply(conn, n, "CONNECT", "", f"220 {self.hostname} fake ESMTP")[0] != "2":
+            return
+        sender, recipients = None, []
+        while True:
+            raw = file.readline()
+            if not raw:
+                return
+            line = raw.rstrip(b"\r\n").decode("latin-1")
+            self.lines.append(line)
+            verb, _, argument = line.partition(" ")
+            verb = verb.upper()
+            if verb in ("EHLO", "HELO"):
+                usual = (f"250-{self.hostname}\r\n250-8BITMIME\r\n"
+                         "250 ENHANCEDSTATUSCODES") if verb == "EHLO" else "250 ok"
+                self._reply(conn, n, verb, argument, usual)
+            elif verb == "MAIL":
+                if self._reply(conn, n, verb, argument, "250 2.1.0 ok")[0] == "2":
+                    sender, recipients = argument, []
+            elif verb == "RCPT":
+                if self._reply(conn, n, verb, argument, "250 2.1.5 ok")[0] == "2":
+                    recipients.append(argument)
+            elif verb == "DATA":
+                if not recipients:
+                    self._reply(conn, n, verb, argument, "554 5.5.1 no recipients")
+                    continue
+                if self._reply(conn, n, verb, argument, "354 go ahead")[0] != "3":
+                    continue
+                data = []
+                while True:
+                    raw = file.readline()
+                    if not raw:
+                        return
+                    if raw == b".\r\n":
+                        break
+                    data.append(raw[1:] if raw.startswith(b".") else raw)
+                if self._reply(conn, n, ".", "", "250 2.0.0 queued")[0] == "2":
+                    self.messages.append((sender, recipients, b"".join(data)))
+                sender, recipients = None, []
+            elif verb == "QUIT":
+                self._reply(conn, n, verb, argument, "221 2.0.0 bye")
+                return
+            else:
+                self._reply(conn, n, verb, argument, "250 2.0.0 ok")
