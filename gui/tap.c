@@ -213,8 +213,8 @@ static void on_written(GObject *source, GAsyncResult *result, gpointer user_data
  * (nothing is held, and a long letter streams through), they go out in
  * one write: 10 MB of 100-byte lines become a few hundred writes instead
  * of 100 000 system calls. The peer reads the same bytes in the same
- * order; TCP never told it where one write ended anyway (RFC 9293 §3.8.5,
- * a stream has no record boundaries). In step mode there is one unit at a
+ * order; TCP never told it where one write ended anyway (RFC 9293: TCP
+ * carries a stream of bytes, with no record boundaries). In step mode there is one unit at a
  * time, so every line still crosses on its own. */
 static void flow_start_write(Flow *flow)
 {
