@@ -8,9 +8,13 @@ mailwalk_client_test.ScriptedServer answers from a script). meson puts
 tests/support on PYTHONPATH; run by hand, this file does it itself.
 """
 
+import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "support"))
@@ -64,3 +68,81 @@ def scripted_run(program, script, *extra, raw=b"hi\r\n", seconds=SEND_SECONDS):
         server.join()
     expect(server.error is None, f"the fake server: {server.error}\n{tail(out)}")
     return status, out, err, server.received
+
+
+class Daemon:
+    """A mailwalk-server-like program (lab06-server, mailwalk-server) in a
+    folder the caller owns, on a fixed or a free port - for stories with
+    two servers, where one must come up later on a port chosen before.
+
+        bob = Daemon(server_path, workdir, "--domain", "bob.example", port=p)
+        bob.wait_for_messages("bob", seconds=10)
+        bob.stop()
+    """
+
+    def __init__(self, program, workdir, *args, port=0):
+        os.makedirs(workdir, exist_ok=True)
+        self.maildir = os.path.join(workdir, "maildir")
+        self.log_path = os.path.join(workdir, "events.jsonl")
+        self.proc = subprocess.Popen(
+            [program, "--listen", f"127.0.0.1:{port}", "--maildir", self.maildir,
+             "--log", self.log_path, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        self.port = None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.port is None:
+            line = self.proc.stdout.readline().decode(errors="replace")
+            m = re.search(r"listening on .*:(\d+)$", line.strip())
+            if m:
+                self.port = int(m.group(1))
+            elif not line and self.proc.poll() is not None:
+                raise CheckFailed(f"{os.path.basename(program)} exited: "
+                                  + self.proc.stderr.read().decode(errors="replace"))
+        if self.port is None:
+            self.stop()
+            raise CheckFailed(f"{os.path.basename(program)} did not say where it listens")
+
+    def messages(self, mailbox):
+        folder = os.path.join(self.maildir, mailbox, "new")
+        if not os.path.isdir(folder):
+            return []
+        result = []
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name), "rb") as f:
+                result.append(f.read())
+        return result
+
+    def events(self, name):
+        if not os.path.exists(self.log_path):
+            return []
+        with open(self.log_path, encoding="utf-8") as f:
+            return [e for e in (json.loads(line) for line in f if line.endswith("\n"))
+                    if e.get("event") == name]
+
+    def wait_for_messages(self, mailbox, seconds):
+        wait(lambda: self.messages(mailbox), seconds,
+             f"a message in {mailbox}'s Maildir")
+        return self.messages(mailbox)
+
+    def wait_for_event(self, name, seconds):
+        wait(lambda: self.events(name), seconds, f"a '{name}' event in the log")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+def wait(condition, seconds, what):
+    """Poll condition() until it is true; fail the check after seconds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise CheckFailed(f"waited {seconds} s for {what}, in vain")
+        time.sleep(0.05)

@@ -14,11 +14,12 @@ import os
 import socket
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from gradelib import Grader, expect  # noqa: E402
-from labtools import RawClient, Server  # noqa: E402
+from labtools import Daemon, RawClient  # noqa: E402
 
 g = Grader("lab06", "The queue: retry and bounces")
 
@@ -52,13 +53,13 @@ class Net:
 
     def __exit__(self, *exc):
         for s in reversed(self.servers):
-            s.__exit__()
+            s.stop()
         self.tmp.cleanup()
 
     def bob(self, *extra, port=0):
-        os.environ["MAILWALK_SERVER"] = self.g.program("mailwalk-server")
-        s = Server("--hostname", "mail.bob.example", *extra, domain="bob.example",
-                   port=port, workdir=os.path.join(self.dir, "bob"))
+        s = Daemon(self.g.program("mailwalk-server"), os.path.join(self.dir, "bob"),
+                   "--hostname", "mail.bob.example", "--domain", "bob.example", *extra,
+                   port=port)
         self.servers.append(s)
         return s
 
@@ -66,11 +67,10 @@ class Net:
         routes = os.path.join(self.dir, "routes")
         with open(routes, "w") as f:
             f.write(f"bob.example 127.0.0.1:{bob_port}\n")
-        os.environ["MAILWALK_SERVER"] = self.g.program("server")
-        s = Server("--hostname", "mail.alice.example", "--queue", self.queue,
-                   "--routes", routes, "--retry", "1s", "--trusted", "127.0.0.0/8",
-                   *extra, domain="alice.example",
-                   workdir=os.path.join(self.dir, "alice"))
+        s = Daemon(self.g.program("server"), os.path.join(self.dir, "alice"),
+                   "--hostname", "mail.alice.example", "--domain", "alice.example",
+                   "--queue", self.queue, "--routes", routes, "--retry", "1s",
+                   "--trusted", "127.0.0.0/8", *extra)
         self.servers.append(s)
         return s
 
@@ -100,7 +100,6 @@ def queued(reply):
 
 
 def wait_queue_empty(net, why):
-    import time
     deadline = time.monotonic() + WAIT
     while net.queue_left() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -113,7 +112,7 @@ def relayed(g):
         bob = net.bob()
         alice = net.alice(bob.port)
         queued(submit(alice.port, "alice@alice.example", "bob@bob.example"))
-        bob.wait_for_messages("bob", timeout=WAIT)
+        bob.wait_for_messages("bob", WAIT)
         wait_queue_empty(net, "Bob's server said 250 (delivered)")
         expect(len(bob.messages("bob")) == 1, "Bob got the message more than once")
 
@@ -124,11 +123,11 @@ def retried(g):
         bob_port = free_port()  # nobody listens there yet
         alice = net.alice(bob_port)
         queued(submit(alice.port, "alice@alice.example", "bob@bob.example"))
-        alice.wait_for_event("deferred", timeout=WAIT)
+        alice.wait_for_event("deferred", WAIT)
         expect(net.queue_left(), "with Bob down the message must stay queued")
         expect(alice.messages("alice") == [], "no reply is not a reason to bounce")
         bob = net.bob(port=bob_port)
-        bob.wait_for_messages("bob", timeout=WAIT)
+        bob.wait_for_messages("bob", WAIT)
         wait_queue_empty(net, "after Bob took it")
         expect(len(bob.messages("bob")) == 1, "Bob got it more than once")
 
@@ -139,14 +138,14 @@ def bounces(g):
         bob = net.bob("--mailboxes", "bob")
         alice = net.alice(bob.port)
         queued(submit(alice.port, "alice@alice.example", "carol@bob.example"))
-        [dsn] = alice.wait_for_messages("alice", timeout=WAIT)
+        [dsn] = alice.wait_for_messages("alice", WAIT)
         expect(b"carol@bob.example" in dsn, "the bounce should name carol")
         wait_queue_empty(net, "after the bounce")
         # A bounce that fails is never bounced again (RFC 5321 section 4.5.5):
         # it ends in our postmaster's mailbox instead.
         queued(submit(alice.port, "", "carol@bob.example",
                       body="Subject: Undelivered Mail\r\n\r\nA bounce."))
-        alice.wait_for_messages("postmaster", timeout=WAIT)
+        alice.wait_for_messages("postmaster", WAIT)
         wait_queue_empty(net, "a bounce of a bounce must not be queued for <>")
         expect(len(alice.messages("alice")) == 1, "alice got a second bounce")
 
@@ -156,7 +155,7 @@ def expires(g):
     with Net(g) as net:
         alice = net.alice(free_port(), "--queue-lifetime", "2s")  # Bob never up
         queued(submit(alice.port, "alice@alice.example", "bob@bob.example"))
-        [dsn] = alice.wait_for_messages("alice", timeout=WAIT)
+        [dsn] = alice.wait_for_messages("alice", WAIT)
         expect(b"4.4.7" in dsn, "the bounce should say 4.4.7 (delivery time expired)")
         wait_queue_empty(net, "after giving up")
 
