@@ -156,9 +156,10 @@ void cmd_helo(struct session *s, const char *args)
  *     250-ENHANCEDSTATUSCODES    (RFC 2034)
  *     250 HELP
  *
- * Offer STARTTLS only if !s->tls && session_tls_available(s), and
- * "AUTH PLAIN LOGIN" only if s->tls (see server/cmd_hello.c's story in the
- * handout for why).
+ * Offer STARTTLS only if !s->tls && session_tls_available(s) (RFC 3207
+ * §4.2: never again once TLS is on), and "AUTH PLAIN LOGIN" only if s->tls:
+ * PLAIN and LOGIN carry the password itself, and a client that never sees
+ * AUTH in plaintext is never tempted to send one there (RFC 4954 §4).
  *
  * LAB 3: write this.
  */
