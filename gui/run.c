@@ -385,6 +385,14 @@ static void show_queue_event(MwRun *run, const char *event, const char *json)
         text = g_strdup_printf("gave up on <%s> (%s): %s", to, status, why);
         g_free(status);
         g_free(why);
+    } else if (strcmp(event, "relay_note") == 0) {
+        /* The relay says why it does what it does next ("PIPELINING:
+         * sending MAIL, RCPT and DATA without waiting"). Its notes about
+         * connecting repeat what the attempt line and the tap show. */
+        char *note = json_field(json, "text");
+        if (!g_str_has_prefix(note, "connect"))
+            text = g_strdup_printf("relay: %s", note);
+        g_free(note);
     } else if (strcmp(event, "bounce_sent") == 0) {
         char *bounce = json_field(json, "bounce_id");
         text = g_strdup_printf("bounce %s sent to <%s>: a new letter, from the "
@@ -442,7 +450,8 @@ static void handle_log_line(Server *server, const char *json)
         g_free(mailbox);
         g_free(file);
     } else if (server == &run->alice &&
-               (strcmp(event, "queued") == 0 || strcmp(session, "queue") == 0)) {
+               (strcmp(event, "queued") == 0 || strcmp(session, "queue") == 0 ||
+                strcmp(event, "relay_note") == 0)) {
         /* "queued" comes from the submission session that took the
          * letter; the rest from the queue runner. */
         show_queue_event(run, event, json);
