@@ -9,6 +9,8 @@
  *            --diagram story.svg --transcript story.txt
  *   mailwalk --list-scenarios
  */
+#include <glib-unix.h>
+#include <signal.h>
 #include <gtk/gtk.h>
 #include <stdlib.h>
 
@@ -97,6 +99,14 @@ static void on_shutdown(GApplication *app, gpointer data)
         gtk_window_destroy(GTK_WINDOW(windows->data));
 }
 
+/* Ctrl-C in the terminal, or a kill: leave as through the menu, so that
+ * every window stops its programs and removes its run's folder. */
+static gboolean on_quit_signal(gpointer app)
+{
+    g_application_quit(G_APPLICATION(app));
+    return G_SOURCE_CONTINUE;
+}
+
 int main(int argc, char **argv)
 {
     options.started_us = g_get_monotonic_time();
@@ -109,6 +119,8 @@ int main(int argc, char **argv)
     g_signal_connect(app, "handle-local-options", G_CALLBACK(on_local_options), NULL);
     g_signal_connect(app, "activate", G_CALLBACK(on_activate), NULL);
     g_signal_connect(app, "shutdown", G_CALLBACK(on_shutdown), NULL);
+    g_unix_signal_add(SIGINT, on_quit_signal, app);
+    g_unix_signal_add(SIGTERM, on_quit_signal, app);
 
     mw_window_set_accels(app, TRUE);
 

@@ -57,9 +57,41 @@ def first_frame_ms(scenario):
                 return float(m.group(1))
         raise RuntimeError("mailwalk printed no first frame")
     finally:
-        # xvfb-run and the window are one process group of our own.
-        os.killpg(window.pid, 15)
-        window.wait(timeout=30)
+        # Ask the window itself to quit (SIGTERM: it stops its programs and
+        # removes its run's folder); xvfb-run then ends with it. Killing
+        # xvfb-run first would take the display away from under it.
+        for pid in group_members(window.pid):
+            if read_comm(pid) == "mailwalk":
+                os.kill(pid, 15)
+        try:
+            window.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(window.pid, 9)
+            window.wait()
+
+
+def read_comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def group_members(pgid):
+    """The processes of our own process group (xvfb-run, Xvfb, mailwalk)."""
+    members = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            members.append(int(name))
+    return members
 
 
 def launch(runs):
