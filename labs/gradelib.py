@@ -34,7 +34,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import traceback
 

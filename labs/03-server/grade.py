@@ -9,7 +9,6 @@ would. The last check sends it a letter with the real mailwalk-send.
 """
 
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
