@@ -25,7 +25,7 @@ from mailwalk_test import RawClient, Server  # noqa: E402,F401
 
 # Long enough for a loaded CI machine, short enough that a client that never
 # reads the end of a reply does not eat the grader's time.
-SEND_SECONDS = 8
+SEND_SECONDS = 15
 
 
 def run_send(program, port, *extra, sender="alice@alice.example",
@@ -37,7 +37,7 @@ def run_send(program, port, *extra, sender="alice@alice.example",
     args = [program, "--server", f"{host}:{port}", "--from", sender]
     for t in to:
         args += ["--to", t]
-    args += ["--timeout", "3", *extra]
+    args += ["--timeout", "5", *extra]
     if raw is not None:
         args += ["--raw"]
     else:

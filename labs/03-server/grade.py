@@ -18,7 +18,7 @@ from labtools import RawClient, Server, run_send, tail  # noqa: E402
 
 g = Grader("lab03", "The server: commands and states")
 
-REPLY_SECONDS = 3
+REPLY_SECONDS = 5
 
 
 def server(g):

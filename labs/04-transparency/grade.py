@@ -20,7 +20,7 @@ from labtools import RawClient, Server, run_send, strip_trace, tail  # noqa: E40
 
 g = Grader("lab04", "Transparency and the end of data")
 
-REPLY_SECONDS = 3
+REPLY_SECONDS = 5
 # The longest piece lab04-server reads at once in DATA: a text line of 998
 # octets plus a stuffed dot (server/session.c, session_line_limit).
 PIECE = 999
