@@ -1,6 +1,7 @@
 /*
  * test_tap.c - the wire tap relays real bytes, holds them in step mode,
- * and passes a big message through intact.
+ * passes a big message through intact, and can be pointed at a server
+ * that starts after it.
  *
  * Each test runs a tiny upstream "server" and a client in threads of their
  * own, using plain blocking sockets on 127.0.0.1, while the main thread runs
@@ -344,6 +345,57 @@ static void a_server_that_is_down_is_reported(void **state)
     g_object_unref(tap);
 }
 
+/* ----- 5: a server that starts late ------------------------------------------- */
+
+/* Connect, read the greeting, say QUIT, read the goodbye: TRUE if it came. */
+static gpointer quitting_client(gpointer data)
+{
+    int fd = loopback_connect((guint16)GPOINTER_TO_UINT(data), TEST_SECONDS);
+    char line[64];
+    read_line(fd, line, sizeof line);
+    send_text(fd, "QUIT\r\n");
+    read_line(fd, line, sizeof line);
+    close(fd);
+    return GINT_TO_POINTER(strncmp(line, "221", 3) == 0);
+}
+
+/* Bob's server is down, then starts on a port of its own: the tap that was
+ * already listening (and named in Alice's routes file) is pointed at it,
+ * and the next connection gets through. */
+static void a_server_that_starts_late_is_reached(void **state)
+{
+    (void)state;
+    guint16 dead_port = 0;
+    int dead = loopback_listen(&dead_port);
+    assert_true(dead >= 0);
+    close(dead);
+    MwTap *tap = mw_tap_new("127.0.0.1", dead_port);
+    char *message = NULL;
+    gulong failed =
+        g_signal_connect(tap, "connection-failed", G_CALLBACK(on_failed), &message);
+    assert_true(mw_tap_start(tap, NULL));
+    guint16 tap_port = mw_tap_get_port(tap);
+    GThread *client = g_thread_new("lonely", lonely_client, GUINT_TO_POINTER(tap_port));
+    run_loop_until_quit();
+    g_thread_join(client);
+    assert_non_null(message);
+    g_free(message);
+    g_signal_handler_disconnect(tap, failed);
+
+    guint16 port = 0;
+    int listener = loopback_listen(&port);
+    assert_true(listener >= 0);
+    GThread *server = g_thread_new("toy", toy_server, GINT_TO_POINTER(listener));
+    mw_tap_set_upstream(tap, "127.0.0.1", port);
+    g_signal_connect(tap, "connection-closed", G_CALLBACK(on_closed_quit), NULL);
+    client = g_thread_new("quitting", quitting_client, GUINT_TO_POINTER(tap_port));
+    run_loop_until_quit();
+    assert_true(GPOINTER_TO_INT(g_thread_join(client)));
+    g_thread_join(server);
+    g_object_unref(tap);
+    close(listener);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -368,6 +420,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_server_that_is_down_is_reported, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_long_hold_is_not_a_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_server_that_starts_late_is_reached, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
