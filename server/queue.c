@@ -484,8 +484,13 @@ long queue_tidy(const char *dir, time_t now, long min_age)
         while ((entry = readdir(d)) != NULL) {
             if (entry->d_name[0] == '.')
                 continue;
-            /* A message with its envelope is queued: never touch it. */
+            /* A message with its envelope is queued: never touch it. Nor
+             * one whose envelope was set aside in broken/ (queue_runner.c):
+             * that waits for a person, who needs the text too. */
             snprintf(envelope, sizeof envelope, "%s/envelopes/%s", dir, entry->d_name);
+            if (i == 1 && access(envelope, F_OK) == 0)
+                continue;
+            snprintf(envelope, sizeof envelope, "%s/broken/%s", dir, entry->d_name);
             if (i == 1 && access(envelope, F_OK) == 0)
                 continue;
             if (remove_if_old(folder, entry->d_name, now, min_age))

@@ -306,7 +306,10 @@ static int send_bounce_text(const struct runner *r, const char *to, const char *
         for (; to[i] && to[i] != '@' && i + 1 < sizeof mailbox; i++)
             mailbox[i] = (char)tolower((unsigned char)to[i]);
         mailbox[i] = '\0';
-        if (!maildir_name_is_safe(mailbox))
+        /* A sender of ours with no mailbox here (a --trusted client may
+         * write any MAIL FROM): do not make one for nobody; the bounce
+         * goes to postmaster, who can always be reached (§4.5.1). */
+        if (!maildir_name_is_safe(mailbox) || !config_has_mailbox(r->config, mailbox))
             snprintf(mailbox, sizeof mailbox, "postmaster");
         return deliver_local(r, mailbox, "", text, len, bounce_id, id_cap, why,
                              why_cap);

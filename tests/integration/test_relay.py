@@ -287,10 +287,14 @@ class EndToEndTest(RelayTestCase):
     def test_trusted_client_is_relayed(self):
         bob = self.bob()
         alice = self.alice(bob.port, "--trusted", "127.0.0.0/8")
-        rcpt, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+        # Lines that begin with a dot cross both hops unchanged: each
+        # sender doubles the dot (RFC 5321 §4.5.2), each receiver removes it.
+        rcpt, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"],
+                             body="Subject: dots\r\n\r\n..\r\n...two\r\nend")
         self.assertEqual(rcpt, [(250, "2.1.5 Recipient <bob@bob.example> OK")])
         qid = queue_id(final)
         [message] = bob.wait_for_messages("bob")
+        self.assertTrue(message.endswith(b"\n\n.\n..two\nend\n"), message)
         self.assertEqual(received_hosts(message),
                          ["mail.bob.example", "mail.alice.example"])
         [queued] = alice.events("queued")
@@ -548,6 +552,23 @@ class RetryAndBounceTest(RelayTestCase):
         [bounced] = alice.events("bounced", id=qid)
         self.assertEqual(bounced["status"], "4.4.7")
         self.assertGreaterEqual(len(alice.events("deferred", id=qid)), 1)
+
+    def test_bounce_for_an_unknown_local_sender_goes_to_postmaster(self):
+        """A trusted client may send from any address of ours, even one
+        with no mailbox (--mailboxes): its bounce goes to postmaster
+        rather than making a mailbox for nobody."""
+        bob = self.bob("--mailboxes", "bob")
+        alice = self.alice(bob.port, "--trusted", "127.0.0.0/8",
+                           "--mailboxes", "alice")
+        _, final = submit(alice.port, "ghost@alice.example", ["carol@bob.example"])
+        qid = queue_id(final)
+        [report] = alice.wait_for_messages("postmaster")
+        self.assertIn(b"Final-Recipient: rfc822; carol@bob.example", report)
+        alice.wait_for_event("done", id=qid)
+        self.assertEqual(alice.messages("ghost"), [])
+        self.assertFalse(os.path.exists(os.path.join(alice.maildir, "ghost")))
+        [sent] = alice.events("bounce_sent", id=qid)
+        self.assertEqual(sent["to"], "ghost@alice.example")
 
     def test_bounce_of_a_bounce_goes_to_postmaster(self):
         """A message from <> (itself a bounce) that fails is never bounced

@@ -16,10 +16,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "queue.h"
@@ -471,6 +473,53 @@ static void test_list_oldest_first(void **state)
     assert_non_null(strstr(why, "opendir("));
 }
 
+/* Write a file in a subfolder of the queue, last changed `age` ago. */
+static void old_file(const char *sub, const char *name, time_t now, long age)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", queue_dir, sub);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s/%s", queue_dir, sub, name);
+    write_file(path, "x\n");
+    struct timespec times[2] = {{.tv_sec = now - age}, {.tv_sec = now - age}};
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+static bool exists(const char *sub, const char *name)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s/%s", queue_dir, sub, name);
+    return access(path, F_OK) == 0;
+}
+
+/* Crash leftovers go once they are old enough; nothing queued, nothing
+ * young (perhaps being written), nothing set aside for a person. */
+static void test_tidy(void **state)
+{
+    (void)state;
+    time_t now = time(NULL);
+    old_file("tmp", "old-junk", now, 7200);
+    old_file("tmp", "being-written", now, 10);
+    old_file("messages", "orphan", now, 7200);     /* crash between renames */
+    old_file("messages", "young-orphan", now, 10); /* or a commit right now */
+    old_file("messages", "queued", now, 7200);
+    old_file("envelopes", "queued", now, 7200);
+    old_file("messages", "set-aside", now, 7200);
+    old_file("broken", "set-aside", now, 7200);
+    assert_int_equal(queue_tidy(queue_dir, now, 3600), 2);
+    assert_false(exists("tmp", "old-junk"));
+    assert_false(exists("messages", "orphan"));
+    assert_true(exists("tmp", "being-written"));
+    assert_true(exists("messages", "young-orphan"));
+    assert_true(exists("messages", "queued"));
+    assert_true(exists("envelopes", "queued"));
+    assert_true(exists("messages", "set-aside"));
+    assert_true(exists("broken", "set-aside"));
+    assert_int_equal(queue_tidy(queue_dir, now, 3600), 0);
+    /* The boundary: exactly min_age old goes. */
+    assert_int_equal(queue_tidy(queue_dir, now + 3600 - 10, 3600), 2);
+}
+
 /* mailwalk-queue --flush leaves a request; the runner takes it once. */
 static void test_flush_request(void **state)
 {
@@ -506,6 +555,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_commit_leaves_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_list_oldest_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_request, setup, teardown),
         cmocka_unit_test(test_state_names),
     };
