@@ -83,6 +83,10 @@ void relay_attempt(const struct relay_job *job, struct relay_answer *answers)
         text_copy(text, sizeof text, c.error);
         /* 4.4.1: "no answer from host" (RFC 3463 §3.5). */
         answer_all(job, answers, 0, "4.4.1", text);
+        /* The TCP connection may be open with no greeting on it (a timeout,
+         * a hang-up): close it, or the runner, which lives for days, would
+         * keep one socket per such attempt. */
+        smtp_close(&c);
         return;
     }
     if (reply.code != 220) {

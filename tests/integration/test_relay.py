@@ -494,6 +494,57 @@ class RetryAndBounceTest(RelayTestCase):
         self.assertEqual([a["try"] for a in attempts], ["1", "2", "3"])
         self.assertEqual(alice.events("bounced"), [])
 
+    def test_no_reply_and_421_are_retried(self):
+        """Transient in every form: a 421 greeting, a server that never
+        says anything (--timeout 1), a hang-up after the final dot (no
+        reply: perhaps delivered, so at-least-once sends it again); the
+        fourth attempt delivers."""
+        def answer(connection, verb, argument):
+            if connection == 1 and verb == "CONNECT":
+                return "421 4.3.2 mail.bob.example busy"
+            if connection == 2 and verb == "CONNECT":
+                return FakeMTA.SILENT
+            if connection == 3 and verb == ".":
+                return FakeMTA.HANGUP
+            return None
+
+        with FakeMTA(answer, hostname="mail.bob.example") as bob:
+            alice = self.alice(bob.port, "--trusted", "127.0.0.0/8", "--timeout", "1")
+            _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+            qid = queue_id(final)
+            alice.wait_for_event("done", id=qid)
+            self.assertEqual(bob.connections, 4)
+            self.assertEqual(len(bob.messages), 1)
+        replies = [d["reply"] for d in alice.events("deferred", id=qid)]
+        self.assertEqual(len(replies), 3, replies)
+        self.assertEqual(replies[0], "421 4.3.2 mail.bob.example busy")
+        self.assertIn("no reply to the end of data", replies[2])
+        self.assertEqual(alice.events("bounced"), [])
+        self.wait_queue_empty(alice)
+
+    def test_8bit_to_a_hop_without_8bitmime_bounces(self):
+        """RFC 6152 §3: 8-bit text only to a server that said 8BITMIME; we
+        do not convert, so the message bounces (5.6.3) and the hop never
+        sees it."""
+        with FakeMTA(hostname="mail.bob.example",
+                     extensions=["ENHANCEDSTATUSCODES"]) as bob:
+            alice = self.alice(bob.port, "--trusted", "127.0.0.0/8")
+            with RawClient(alice.port) as c:
+                c.reply()
+                c.command("EHLO client.alice.example")
+                self.assertEqual(c.command(
+                    "MAIL FROM:<alice@alice.example> BODY=8BITMIME")[0], 250)
+                self.assertEqual(c.command("RCPT TO:<bob@bob.example>")[0], 250)
+                self.assertEqual(c.command("DATA")[0], 354)
+                c.send("Subject: caf\xe9\r\n\r\nna\xefve\r\n.\r\n".encode("latin-1"))
+                code, lines = c.reply()
+                self.assertEqual(code, 250, lines)
+            [dsn] = alice.wait_for_messages("alice")
+            self.assertIn(b"Status: 5.6.3", dsn)
+            self.assertEqual(bob.messages, [])
+            self.assertFalse([l for l in bob.lines if l.startswith("MAIL")])
+        self.wait_queue_empty(alice)
+
     def test_quoted_local_part_relayed_whole(self):
         """A quoted local part may hold spaces (RFC 5321 §4.1.2); the queue
         must hand the next hop the whole address, not its first word."""

@@ -275,13 +275,20 @@ class FakeMTA:
             return None                            # the usual reply
 
     verb is "CONNECT" (the greeting), a command's verb, or "." (the end of
-    data). The messages accepted are kept in .messages as (reverse-path,
-    [recipients], bytes); every line received in .lines.
+    data). An answer may also be HANGUP (close without a word) or SILENT
+    (say nothing and wait until the client gives up). The messages
+    accepted are kept in .messages as (reverse-path, [recipients], bytes);
+    every line received in .lines. extensions: what EHLO offers.
     """
 
-    def __init__(self, answer=None, hostname="fake.example"):
+    HANGUP = "<hang up>"
+    SILENT = "<silent>"
+
+    def __init__(self, answer=None, hostname="fake.example",
+                 extensions=("8BITMIME", "ENHANCEDSTATUSCODES")):
         self.answer = answer or (lambda connection, verb, argument: None)
         self.hostname = hostname
+        self.extensions = list(extensions)
         self.connections = 0
         self.messages = []
         self.lines = []
@@ -321,12 +328,27 @@ class FakeMTA:
                 except OSError:
                     pass
 
+    class _Hangup(Exception):
+        pass
+
     def _reply(self, conn, n, verb, argument, usual):
         text = self.answer(n, verb, argument) or usual
+        if text == self.HANGUP:
+            raise self._Hangup()
+        if text == self.SILENT:
+            while conn.recv(4096):
+                pass  # until the client closes
+            raise self._Hangup()
         conn.sendall(text.encode() + b"\r\n")
         return text
 
     def _session(self, conn, n):
+        try:
+            self._dialogue(conn, n)
+        except self._Hangup:
+            pass
+
+    def _dialogue(self, conn, n):
         file = conn.makefile("rb")
         if self._reply(conn, n, "CONNECT", "", f"220 {self.hostname} fake ESMTP")[0] != "2":
             return
@@ -340,8 +362,11 @@ class FakeMTA:
             verb, _, argument = line.partition(" ")
             verb = verb.upper()
             if verb in ("EHLO", "HELO"):
-                usual = (f"250-{self.hostname}\r\n250-8BITMIME\r\n"
-                         "250 ENHANCEDSTATUSCODES") if verb == "EHLO" else "250 ok"
+                lines = [self.hostname] + self.extensions
+                usual = "\r\n".join(f"250-{x}" for x in lines[:-1]) + (
+                    "\r\n" if len(lines) > 1 else "") + f"250 {lines[-1]}"
+                if verb == "HELO":
+                    usual = "250 ok"
                 self._reply(conn, n, verb, argument, usual)
             elif verb == "MAIL":
                 if self._reply(conn, n, verb, argument, "250 2.1.0 ok")[0] == "2":
