@@ -153,7 +153,7 @@ class RelayTestCase(unittest.TestCase):
         sanitizers of the ASan build report on stderr."""
         restarts = [e for e in server.events("error", session="server")
                     if "queue runner" in e.get("what", "")]
-        self.assertEqual(restarts, [])
+        self.assertEqual(len(restarts), getattr(server, "runner_kills", 0), restarts)
         self.assertNotIn("Sanitizer", server.stderr_text)
         self.assertNotIn("runtime error", server.stderr_text)
 
@@ -232,7 +232,8 @@ class EndToEndTest(RelayTestCase):
         logging in, or logged in but on the port-25 role, is refused."""
         users, password = self.users_file()
         bob = self.bob()
-        alice = self.alice(bob.port, "--submission", "127.0.0.1:0", "--users", users)
+        alice = self.alice(bob.port, "--submission", "127.0.0.1:0", "--smtps",
+                           "127.0.0.1:0", "--users", users)
         login = ["--user", "alice", "--password-file", password]
 
         rc, out = self.send(alice.ports["submission"][0], "--starttls", "--cafile",
@@ -254,6 +255,13 @@ class EndToEndTest(RelayTestCase):
         self.assertTrue(alice.events("relay_in", session="relay"))
         self.wait_queue_empty(alice)
 
+        # The port-465 role (implicit TLS) is submission too.
+        rc, out = self.send(alice.ports["smtps"][0], "--tls", "--cafile",
+                            alice.cert_path, *login)
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(len(bob.wait_for_messages("bob", count=2)), 2)
+        self.wait_queue_empty(alice)
+
         # No login on the plain port: Alice's server is no open relay.
         rc, out = self.send(alice.port)
         self.assertNotEqual(rc, 0, out)
@@ -264,7 +272,7 @@ class EndToEndTest(RelayTestCase):
         self.assertIn("S: 235", out)
         self.assertIn("S: 550 5.7.1", out)
         self.assertNotEqual(rc, 0, out)
-        self.assertEqual(len(bob.messages("bob")), 1)
+        self.assertEqual(len(bob.messages("bob")), 2)
         self.assert_queue_empty()
 
     def test_unauthenticated_relay_is_refused(self):
@@ -604,6 +612,24 @@ class RetryAndBounceTest(RelayTestCase):
         self.assertEqual(bounced["status"], "4.4.7")
         self.assertGreaterEqual(len(alice.events("deferred", id=qid)), 1)
 
+    def test_too_big_for_the_next_hop_bounces(self):
+        """Alice's server takes 10 MB, Bob's only 64 KB: Bob refuses the
+        declared SIZE at MAIL (552 5.3.4, RFC 1870), so the message bounces
+        at once instead of being retried."""
+        bob = self.bob("--max-size", "65536")
+        alice = self.alice(bob.port, "--trusted", "127.0.0.0/8")
+        body = "Subject: big\r\n\r\n" + ("x" * 76 + "\r\n") * 1300  # 100 KB
+        _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"],
+                          body=body.rstrip("\r\n"))
+        qid = queue_id(final)
+        [dsn] = alice.wait_for_messages("alice")
+        self.assertIn(b"Status: 5.3.4", dsn)
+        self.assertIn(b"Diagnostic-Code: smtp; 552 5.3.4", dsn)
+        self.assertNotIn(b"x" * 76, dsn)  # the body does not come back
+        alice.wait_for_event("done", id=qid)
+        self.assertEqual(alice.events("deferred"), [])
+        self.assertEqual(bob.messages("bob"), [])
+
     def test_bounce_for_an_unknown_local_sender_goes_to_postmaster(self):
         """A trusted client may send from any address of ours, even one
         with no mailbox (--mailboxes): its bounce goes to postmaster
@@ -718,6 +744,27 @@ class DurabilityTest(RelayTestCase):
         alice.wait_for_event("runner_started", count=2)
         [message] = bob.wait_for_messages("bob")
         self.assertTrue(message.endswith(b"\n\nstill here\n"))
+        alice.wait_for_event("done", id=qid)
+        self.wait_queue_empty(alice)
+        self.assertEqual(len(bob.messages("bob")), 1)
+
+    def test_killed_runner_is_restarted(self):
+        """The runner alone dies (SIGKILL): the server says so in its log,
+        starts another, and the queued message still goes."""
+        bob_port = free_port()
+        alice = self.alice(bob_port, "--trusted", "127.0.0.0/8")
+        _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+        qid = queue_id(final)
+        [started] = alice.wait_for_event("runner_started")
+        alice.wait_for_event("deferred", id=qid)
+        alice.runner_kills = 1
+        os.kill(started["pid"], signal.SIGKILL)
+        [restart] = alice.wait_for_event("error", session="server")
+        self.assertIn(f"queue runner {started['pid']} stopped", restart["what"])
+        second = alice.wait_for_event("runner_started", count=2)[1]
+        self.assertNotEqual(second["pid"], started["pid"])
+        bob = self.bob(port=bob_port)
+        [message] = bob.wait_for_messages("bob")
         alice.wait_for_event("done", id=qid)
         self.wait_queue_empty(alice)
         self.assertEqual(len(bob.messages("bob")), 1)
