@@ -58,10 +58,10 @@ command_handler cmd_rcpt; /* cmd_rcpt.c */
 command_handler cmd_data; /* cmd_data.c */
 command_handler cmd_rset; /* cmd_simple.c */
 command_handler cmd_noop;
-command_handler cmd_vrfy;
+command_handler cmd_quit;
+command_handler cmd_vrfy; /* cmd_info.c */
 command_handler cmd_expn;
 command_handler cmd_help;
-command_handler cmd_quit;
 command_handler cmd_starttls; /* cmd_starttls.c */
 command_handler cmd_auth;     /* cmd_auth.c */
 
