@@ -428,6 +428,38 @@ class RetryAndBounceTest(RelayTestCase):
         self.assertEqual(received_hosts(message),
                          ["mail.bob.example", "mail.alice.example"])
 
+    def test_two_domains_one_down(self):
+        """One message for bob.example (up) and carol.example (down): Bob
+        gets it at once; only Carol's copy waits, and when her server comes
+        up she gets it while Bob does not get it again."""
+        bob = self.bob()
+        carol_port = free_port()
+        routes = self.routes("alice-routes", {"bob.example": bob.port,
+                                              "carol.example": carol_port})
+        alice = self.alice(bob.port, "--trusted", "127.0.0.0/8", routes=routes)
+        _, final = submit(alice.port, "alice@alice.example",
+                          ["bob@bob.example", "carol@carol.example"])
+        qid = queue_id(final)
+        bob.wait_for_messages("bob")
+        alice.wait_for_event("deferred", count=2, id=qid, to="carol@carol.example")
+
+        def listing():
+            _, out, _ = run_queue_tool("--queue", self.queue)
+            return out if "2 attempts so far" in out else None
+        out = wait_for(listing, what="--list to show Carol's two attempts")
+        self.assertRegex(out, r"to <bob@bob\.example>\n +sent\n")
+        self.assertRegex(out, r"to <carol@carol\.example>\n +waiting: 2 attempts")
+
+        carol = self.start("--hostname", "mail.carol.example", domain="carol.example",
+                           port=carol_port, workdir=os.path.join(self.dir, "carol"))
+        carol.wait_for_messages("carol")
+        alice.wait_for_event("done", id=qid)
+        self.wait_queue_empty(alice)
+        self.assertEqual(len(bob.messages("bob")), 1)
+        self.assertEqual(len(alice.events("attempt", id=qid, to="bob@bob.example")), 1)
+        self.assertEqual([e["to"] for e in alice.events("relayed", id=qid)],
+                         ["bob@bob.example", "carol@carol.example"])
+
     def test_queue_list_and_flush(self):
         """mailwalk-queue --list shows who waits, how often it was tried,
         the last answer and when it is next; --flush makes the runner try
