@@ -827,6 +827,14 @@ void mw_window_set_accels(GtkApplication *app, gboolean enabled)
             enabled || !window_accels[i].typing_key ? window_accels[i].accels : none);
 }
 
+static gboolean start_first_scenario(gpointer data)
+{
+    MwWindow *self = data;
+    if (self->run == NULL)
+        start_scenario(self);
+    return G_SOURCE_REMOVE;
+}
+
 MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
 {
     MwWindow *self = g_object_new(MW_TYPE_WINDOW, "application", app, NULL);
@@ -866,6 +874,10 @@ MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
     gtk_drop_down_set_selected(self->scenario_choice, (guint)(self->scenario - all));
     g_signal_connect(self->scenario_choice, "notify::selected",
                      G_CALLBACK(on_scenario_chosen), self);
-    start_scenario(self);
+    /* The programs start once the first frame is on the screen: an idle
+     * of default priority runs after GTK's layout and paint (which have a
+     * higher one), so the window appears without waiting for any fork. */
+    g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, start_first_scenario, g_object_ref(self),
+                    g_object_unref);
     return self;
 }
