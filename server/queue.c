@@ -16,7 +16,8 @@
  *   reply connect to 127.0.0.2 port 2525: Connection refused
  *
  * "rcpt STATE ATTEMPTS NEXT-TRY MAILBOX ADDRESS": MAILBOX is "-" for a
- * recipient to relay, or the local Maildir a recipient of our own goes to.
+ * recipient to relay, or the local Maildir a recipient of our own goes to;
+ * ADDRESS is the rest of the line ("john smith"@bob.example has a space).
  */
 #include "queue.h"
 

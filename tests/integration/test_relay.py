@@ -16,6 +16,7 @@ import fcntl
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -29,7 +30,6 @@ PASSWORD = "correct horse battery"
 
 def free_port():
     """A loopback port nobody listens on (for a server started later)."""
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

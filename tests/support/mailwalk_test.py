@@ -350,7 +350,8 @@ class FakeMTA:
 
     def _dialogue(self, conn, n):
         file = conn.makefile("rb")
-        if self._reply(conn, n, "CONNECT", "", f"220 {self.hostname} fake ESMTP")[0] != "2":
+        greeting = self._reply(conn, n, "CONNECT", "", f"220 {self.hostname} fake")
+        if greeting[0] != "2":
             return
         sender, recipients = None, []
         while True:
