@@ -85,6 +85,9 @@ static void update_status(MwWindow *self)
     char *text;
     if (self->done_reported)
         text = g_strdup(self->finish_message);
+    else if (self->playing && self->scenario->client == MW_CLIENT_CONSOLE)
+        text = g_strdup("Your turn: type a line below and press Enter. Click any line "
+                        "of the diagram to read what it means.");
     else if (self->playing)
         text = g_strdup("Playing. Space pauses; click any line to read what it means.");
     else
