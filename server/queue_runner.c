@@ -522,7 +522,8 @@ int queue_lock(const char *dir, char *why, size_t why_cap)
 
 /* The runner's life: look at the queue, sleep a little, again. A request
  * from `mailwalk-queue --flush` makes the next look try everything. */
-static void runner_main(const struct server_config *config, const struct event_log *log)
+static void runner_main(const struct server_config *config, const struct event_log *log,
+                        pid_t parent)
 {
     signal(SIGTERM, SIG_DFL);         /* no clean-up needed: see the top of file */
     signal(SIGINT, SIG_IGN);          /* Ctrl-C goes to the parent, which stops us */
@@ -531,8 +532,8 @@ static void runner_main(const struct server_config *config, const struct event_l
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
     sigprocmask(SIG_UNBLOCK, &term, NULL);
-    if (getppid() == 1)
-        _exit(0); /* the parent died before PDEATHSIG was set */
+    if (getppid() != parent)
+        _exit(0); /* the parent died before PDEATHSIG was set: adopted */
     event_log_write(log, "queue", "runner_started", "queue", config->queue_dir, NULL);
     /* Leftovers of a crash: an hour old is surely not being written. */
     long removed = queue_tidy(config->queue_dir, time(NULL), QUEUE_TIDY_AGE);
@@ -556,9 +557,10 @@ pid_t queue_runner_start(const struct server_config *config,
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &old);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        runner_main(config, log); /* never returns */
+        runner_main(config, log, parent); /* never returns */
     sigprocmask(SIG_SETMASK, &old, NULL);
     return pid;
 }

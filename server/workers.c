@@ -115,6 +115,13 @@ static void worker_main(struct worker_pool *pool)
     /* If the parent dies without stopping us (kill -9), stop too rather
      * than serve on unsupervised. (Linux-specific.) */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* ...but PDEATHSIG only covers a death *after* the prctl. If the parent
+     * was killed between our fork() and here, we have been adopted already:
+     * leave now, or we would hold the listeners (and the queue lock) for
+     * ever. Compare with the pid we were forked by, not with 1: orphans
+     * can be adopted by a "subreaper" that is not init. */
+    if (getppid() != pool->parent_pid)
+        _exit(0);
     /* start_worker() blocked SIGTERM around fork(); our handler is in
      * place now, so let it through. */
     sigset_t term;
@@ -154,6 +161,7 @@ static int start_worker(struct worker_pool *pool, size_t i)
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &old);
+    pool->parent_pid = getpid();
     pid_t pid = fork();
     if (pid == 0)
         worker_main(pool); /* never returns */

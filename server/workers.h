@@ -40,6 +40,7 @@ struct worker_pool {
     size_t size;
     int status_pipe[2]; /* workers write [1], the parent reads [0] */
     long long started;  /* server start time, for session ids */
+    pid_t parent_pid;   /* the supervisor, as a worker checks after fork() */
 };
 
 /* Prepare the pool and fork every worker. Returns 0, or -1 (errno). */
