@@ -201,3 +201,30 @@ int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
     }
     return 0;
 }
+
+int maildir_deliver_text(const char *root, const char *mailbox, const char *hostname,
+                         const char *return_path, const char *text, size_t len,
+                         char *name, size_t name_cap, char *why, size_t why_cap)
+{
+    char path[4608];
+    if (maildir_create(root, mailbox, why, why_cap) < 0)
+        return -1;
+    FILE *file = maildir_open_tmp(root, mailbox, hostname, name, name_cap, path,
+                                  sizeof path, why, why_cap);
+    if (file == NULL)
+        return -1;
+    /* Return-Path is written at final delivery, first (RFC 5321 §4.4). */
+    fprintf(file, "Return-Path: <%s>\n", return_path);
+    if (fwrite(text, 1, len, file) != len) {
+        snprintf(why, why_cap, "write(%.4000s): %s", path, strerror(errno));
+        fclose(file);
+        unlink(path);
+        return -1;
+    }
+    const char *mailboxes[1] = {mailbox};
+    if (maildir_deliver(root, file, path, name, mailboxes, 1, why, why_cap) < 0) {
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}

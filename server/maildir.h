@@ -59,4 +59,14 @@ int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
                     const char *name, const char *const *mailboxes, size_t count,
                     char *why, size_t why_cap);
 
+/*
+ * Final delivery of a message held in memory to one mailbox: make the
+ * Maildir if needed, write "Return-Path: <return_path>" and the text into
+ * tmp/, then maildir_deliver(). The queue runner uses it for local
+ * recipients of queued mail and for bounces. name gets the file's name.
+ */
+int maildir_deliver_text(const char *root, const char *mailbox, const char *hostname,
+                         const char *return_path, const char *text, size_t len,
+                         char *name, size_t name_cap, char *why, size_t why_cap);
+
 #endif

@@ -519,3 +519,9 @@ bool queue_take_flush_request(const char *dir)
     snprintf(path, sizeof path, "%s/flush", dir);
     return unlink(path) == 0;
 }
+
+const char *queue_domain_of(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return at ? at + 1 : "";
+}

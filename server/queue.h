@@ -128,6 +128,9 @@ long queue_tidy(const char *dir, time_t now, long min_age);
 int queue_request_flush(const char *dir, char *why, size_t why_cap);
 bool queue_take_flush_request(const char *dir);
 
+/* The domain of an address: what follows its last '@' ("" if none). */
+const char *queue_domain_of(const char *address);
+
 /* The state's name as written in the envelope ("waiting", "sent", ...). */
 const char *queue_state_name(enum queue_state state);
 

@@ -28,7 +28,6 @@
  */
 #include "queue_runner.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -42,9 +41,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bounce.h"
 #include "maildir.h"
 #include "queue.h"
+#include "queue_bounce.h"
 #include "queue_policy.h"
 #include "relay.h"
 #include "routes.h"
@@ -58,13 +57,6 @@ struct runner {
 };
 
 /* ----- small helpers ---------------------------------------------------- */
-
-/* The domain of "bob@bob.example" (after the last '@'), or "". */
-static const char *domain_of(const char *address)
-{
-    const char *at = strrchr(address, '@');
-    return at ? at + 1 : "";
-}
 
 /* RFC 3339 time for the log: when the next try is due. */
 static void format_time(time_t t, char *out, size_t cap)
@@ -94,38 +86,6 @@ static int read_message(const struct runner *r, const char *id, char **text,
     fclose(in);
     if (failed) {
         free(*text);
-        return -1;
-    }
-    return 0;
-}
-
-/* ----- local delivery --------------------------------------------------- */
-
-/* Put text into one local Maildir, as final delivery: Return-Path first
- * (RFC 5321 §4.4), then the message, then write-fsync-rename (maildir.c).
- * Returns 0, or -1 with why. file_name gets the Maildir file's name. */
-static int deliver_local(const struct runner *r, const char *mailbox,
-                         const char *return_path, const char *text, size_t len,
-                         char *file_name, size_t name_cap, char *why, size_t why_cap)
-{
-    const char *root = r->config->maildir;
-    char path[4608];
-    if (maildir_create(root, mailbox, why, why_cap) < 0)
-        return -1;
-    FILE *file = maildir_open_tmp(root, mailbox, r->config->hostname, file_name,
-                                  name_cap, path, sizeof path, why, why_cap);
-    if (file == NULL)
-        return -1;
-    fprintf(file, "Return-Path: <%s>\n", return_path);
-    if (fwrite(text, 1, len, file) != len) {
-        snprintf(why, why_cap, "write(%.4000s): %s", path, strerror(errno));
-        fclose(file);
-        unlink(path);
-        return -1;
-    }
-    const char *mailboxes[1] = {mailbox};
-    if (maildir_deliver(root, file, path, file_name, mailboxes, 1, why, why_cap) < 0) {
-        unlink(path);
         return -1;
     }
     return 0;
@@ -200,8 +160,9 @@ static void deliver_local_recipient(const struct runner *r, struct queue_entry *
                                     size_t len, bool *bounced_now)
 {
     char name[256], why[4608];
-    if (deliver_local(r, rcpt->mailbox, e->reverse_path, text, len, name, sizeof name,
-                      why, sizeof why) == 0) {
+    if (maildir_deliver_text(r->config->maildir, rcpt->mailbox, r->config->hostname,
+                             e->reverse_path, text, len, name, sizeof name, why,
+                             sizeof why) == 0) {
         rcpt->state = QUEUE_SENT;
         rcpt->attempts++;
         event_log_write(r->log, "queue", "delivered", "id", e->id, "file", name,
@@ -235,7 +196,7 @@ static void relay_domain(const struct runner *r, struct queue_entry *e,
     for (size_t i = 0; i < e->count; i++) {
         struct queue_recipient *rcpt = &e->recipients[i];
         if (!tried[i] && rcpt->mailbox[0] == '\0' && is_due(rcpt, r->now, flush) &&
-            strcasecmp(domain_of(rcpt->address), domain) == 0) {
+            strcasecmp(queue_domain_of(rcpt->address), domain) == 0) {
             tried[i] = true;
             which[n] = i;
             addresses[n++] = rcpt->address;
@@ -288,113 +249,6 @@ out:
     free(which);
     free(addresses);
     free(answers);
-}
-
-/* ----- bounces ---------------------------------------------------------- */
-
-/* Hand a finished bounce (text) to its recipient: into a local Maildir when
- * the sender is one of ours, otherwise into the queue like any mail, from
- * the null reverse-path "<>" (RFC 5321 §4.5.5). */
-static int send_bounce_text(const struct runner *r, const char *to, const char *text,
-                            size_t len, char *bounce_id, size_t id_cap, char *why,
-                            size_t why_cap)
-{
-    const char *domain = domain_of(to);
-    if (strchr(to, '@') == NULL || config_is_local_domain(r->config, domain)) {
-        char mailbox[SMTP_MAX_LOCAL_PART + 1];
-        size_t i = 0;
-        for (; to[i] && to[i] != '@' && i + 1 < sizeof mailbox; i++)
-            mailbox[i] = (char)tolower((unsigned char)to[i]);
-        mailbox[i] = '\0';
-        /* A sender of ours with no mailbox here (a --trusted client may
-         * write any MAIL FROM): do not make one for nobody; the bounce
-         * goes to postmaster, who can always be reached (§4.5.1). */
-        if (!maildir_name_is_safe(mailbox) || !config_has_mailbox(r->config, mailbox))
-            snprintf(mailbox, sizeof mailbox, "postmaster");
-        return deliver_local(r, mailbox, "", text, len, bounce_id, id_cap, why,
-                             why_cap);
-    }
-    char path[4608];
-    FILE *file = queue_open_message(r->config->queue_dir, r->config->hostname,
-                                    bounce_id, id_cap, path, sizeof path, why, why_cap);
-    if (file == NULL)
-        return -1;
-    fwrite(text, 1, len, file);
-    struct queue_recipient rcpt = {.state = QUEUE_WAITING, .next_attempt = r->now};
-    text_copy(rcpt.address, sizeof rcpt.address, to);
-    struct queue_entry entry = {.arrival = r->now, .recipients = &rcpt, .count = 1};
-    text_copy(entry.id, sizeof entry.id, bounce_id);
-    /* reverse_path stays "": a bounce is sent from <>. */
-    return queue_commit(r->config->queue_dir, file, path, &entry, why, why_cap);
-}
-
-/* Tell the sender which recipients failed in this pass (RFC 5321 §6.1:
- * "the receiver-SMTP MUST formulate and mail a notification message").
- * A message from "<>" was itself a bounce: its failure goes to our own
- * postmaster instead, never back to "<>" (§4.5.5), so nothing is lost and
- * nothing loops. */
-static void send_bounce(const struct runner *r, const struct queue_entry *e,
-                        const bool *bounced_now)
-{
-    size_t n = 0;
-    struct bounce_recipient *failed = calloc(e->count, sizeof *failed);
-    if (failed == NULL)
-        return;
-    for (size_t i = 0; i < e->count; i++) {
-        const struct queue_recipient *rcpt = &e->recipients[i];
-        if (!bounced_now[i])
-            continue;
-        failed[n++] = (struct bounce_recipient){
-            .address = rcpt->address,
-            .status = rcpt->status,
-            .remote_mta = rcpt->remote_mta[0] ? rcpt->remote_mta : NULL,
-            .diagnostic = rcpt->last_reply,
-        };
-    }
-    bool to_sender = policy_should_bounce(e->reverse_path);
-    const char *to = to_sender ? e->reverse_path : "postmaster";
-    char from[300], unique[300];
-    snprintf(from, sizeof from, "MAILER-DAEMON@%s", r->config->hostname);
-    snprintf(unique, sizeof unique, "%s.bounce.%lld", e->id, (long long)r->now);
-    struct bounce_report report = {
-        .reporting_mta = r->config->hostname,
-        .from = from,
-        .original_sender = to,
-        .queue_id = e->id,
-        .arrival = e->arrival,
-        .now = r->now,
-        .recipients = failed,
-        .count = n,
-        .unique = unique,
-    };
-
-    char why[4608] = "", bounce_id[QUEUE_ID_MAX] = "";
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    FILE *original = queue_open_stored(r->config->queue_dir, e->id);
-    int rc = -1;
-    if (out != NULL && original != NULL) {
-        rc = bounce_write(out, &report, original, why, sizeof why);
-        if (fclose(out) != 0 && rc == 0)
-            rc = -1;
-        out = NULL;
-        if (rc == 0)
-            rc = send_bounce_text(r, to, text, len, bounce_id, sizeof bounce_id, why,
-                                  sizeof why);
-    }
-    if (out != NULL)
-        fclose(out);
-    if (original != NULL)
-        fclose(original);
-    if (rc == 0)
-        event_log_write(r->log, "queue", "bounce_sent", "id", e->id, "bounce_id",
-                        bounce_id, "to", to, NULL);
-    else
-        event_log_write(r->log, "queue", "error", "what", "could not send a bounce",
-                        "id", e->id, "why", why[0] ? why : strerror(errno), NULL);
-    free(text);
-    free(failed);
 }
 
 /* ----- one message, one pass -------------------------------------------- */
@@ -454,7 +308,7 @@ static void process_message(const struct runner *r, const char *id, bool flush)
         struct queue_recipient *rcpt = &e.recipients[i];
         if (!tried[i] && rcpt->mailbox[0] == '\0' && is_due(rcpt, r->now, flush)) {
             char domain[SMTP_MAX_DOMAIN + 1];
-            text_copy(domain, sizeof domain, domain_of(rcpt->address));
+            text_copy(domain, sizeof domain, queue_domain_of(rcpt->address));
             relay_domain(r, &e, domain, flush, text, len, tried, bounced_now);
         }
     }
@@ -465,7 +319,7 @@ static void process_message(const struct runner *r, const char *id, bool flush)
         any_waiting = any_waiting || e.recipients[i].state == QUEUE_WAITING;
     }
     if (any_bounced)
-        send_bounce(r, &e, bounced_now);
+        queue_send_bounce(r->config, r->log, r->now, &e, bounced_now);
     if (!any_waiting) {
         if (queue_remove(r->config->queue_dir, id, why, sizeof why) == 0)
             event_log_write(r->log, "queue", "done", "id", id, NULL);

@@ -1,0 +1,20 @@
+/*
+ * queue_bounce.h - sending a bounce for recipients the queue gave up on.
+ */
+#ifndef MAILWALK_QUEUE_BOUNCE_H
+#define MAILWALK_QUEUE_BOUNCE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+#include "event_log.h"
+#include "queue.h"
+
+/* Send one bounce listing every recipient of e with failed[i] set, to the
+ * message's reverse-path (or, for a message from "<>", to our postmaster).
+ * The outcome ("bounce_sent" or "error") goes to the event log. */
+void queue_send_bounce(const struct server_config *config, const struct event_log *log,
+                       time_t now, const struct queue_entry *e, const bool *failed);
+
+#endif
