@@ -10,7 +10,7 @@
  *   3. each answer becomes an outcome (queue_policy.c): sent; waiting, with
  *      the next try --retry later; or bounced. A recipient that is still
  *      waiting when --queue-lifetime is over bounces too (RFC 5321 §4.5.4.1);
- *   4. the sender gets one bounce (bounce.c) listing every recipient that
+ *   4. the sender gets one bounce (queue_bounce.c, bounce.c) listing every recipient that
  *      failed in this pass - unless the message was itself a bounce;
  *   5. the new envelope is saved, or, when nobody is waiting any more,
  *      the message leaves the queue.
