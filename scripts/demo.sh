@@ -30,8 +30,7 @@ scripts/alice-to-bob.sh "$@"
 if [ "$gui" = yes ] && [ -x build/gui/mailwalk ] &&
    { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
   scenario=alice-to-bob
-  build/gui/mailwalk --list-scenarios 2>/dev/null | grep -qw alice-to-bob ||
-    scenario=hello
+  case " $* " in *" --bob-down "*) scenario=bob-is-down ;; esac
   printf '\n\033[1m== The same story in the visualizer (close the window to finish)\033[0m\n'
   echo "   Space plays, → steps one line, click a line to read what it means."
   build/gui/mailwalk --scenario "$scenario"
