@@ -20,7 +20,12 @@ if [ "${1:-}" != --quick ]; then
     meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
       -Dbuildtype=debug >/dev/null
   fi
-  ninja -C build-asan >/dev/null
+  # Quiet when it builds; the compiler's messages when it does not.
+  if ! build_log=$(ninja -C build-asan 2>&1); then
+    echo "$build_log" | grep -v '^\[' | tail -40
+    echo "test.sh: the ASan+UBSan build failed (above)" >&2
+    exit 1
+  fi
   # Any sanitizer report fails the test it happened in.
   export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1
   export LSAN_OPTIONS=suppressions=$here/tests/lsan.supp:print_suppressions=0

@@ -168,7 +168,7 @@ static void test_limits(void **state)
                            "--trusted", "10.0.0.9", NULL),
                      CONFIG_ERROR);
 
-    char sixteen[128] = "", seventeen[128];
+    char sixteen[128] = "", seventeen[160];
     for (int i = 1; i <= CONFIG_MAX_RETRIES; i++)
         snprintf(sixteen + strlen(sixteen), sizeof sixteen - strlen(sixteen), "%s%ds",
                  i > 1 ? "," : "", i);
