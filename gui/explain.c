@@ -144,6 +144,16 @@ char *mw_explain_line(GKeyFile *table, const MwLine *line)
     g_string_append_printf(out, "<tt>%s</tt>\n\n", shown);
     g_free(shown);
 
+    /* A lab run: where the student's program differs from the reference. */
+    if (line->mark != NULL) {
+        char *mark = g_markup_escape_text(line->mark, -1);
+        g_string_append_printf(out,
+                               "<span foreground='#c62828'><b>✗ Differs from the "
+                               "reference build:</b></span> %s.\n\n",
+                               mark);
+        g_free(mark);
+    }
+
     if (line->kind == MW_LINE_REPLY) {
         explain_reply(out, table, line);
     } else {
@@ -153,6 +163,12 @@ char *mw_explain_line(GKeyFile *table, const MwLine *line)
         else if (line->kind == MW_LINE_COMMAND)
             g_string_append(out, "Not a command this kit explains: the server will "
                                  "most likely answer 500 (command unrecognized).\n");
+        else if (line->kind == MW_LINE_EVENT && line->mark != NULL)
+            g_string_append(out, "Not a line on the wire: your program's part of the "
+                                 "story ended here, and the reference build, given "
+                                 "the same story, went on. Look a little earlier for "
+                                 "the reason: the first line marked ✗ is usually "
+                                 "where it started.\n");
         else if (line->kind == MW_LINE_EVENT)
             g_string_append(out, "Something the server did, from its event log: "
                                  "not a line on the wire.\n");

@@ -5,6 +5,17 @@
 
 #include <string.h>
 
+MwLine *mw_line_copy(const MwLine *line)
+{
+    MwLine *copy = g_memdup2(line, sizeof *line);
+    copy->text = g_strdup(line->text);
+    copy->tls_type = g_strdup(line->tls_type);
+    copy->event = g_strdup(line->event);
+    copy->answers = g_strdup(line->answers);
+    copy->mark = g_strdup(line->mark);
+    return copy;
+}
+
 MwLine *mw_line_new(MwLineKind kind, guint from, guint to, const char *text)
 {
     MwLine *line = g_new0(MwLine, 1);
@@ -22,6 +33,8 @@ void mw_line_free(MwLine *line)
     g_free(line->text);
     g_free(line->tls_type);
     g_free(line->event);
+    g_free(line->answers);
+    g_free(line->mark);
     g_free(line);
 }
 

@@ -46,11 +46,18 @@ typedef struct {
     guint hop;            /* which hop it belongs to when a story has two
                              (1: Alice's UA -> her server, 2: the relay),
                              or 0 */
+    char *answers;        /* for replies: the command this reply answers
+                             ("RCPT TO:<bob@bob.example>", "(greeting)",
+                             "(end of data)"), or NULL */
+    char *mark;           /* a lab run: how the reference differed here
+                             ("the reference answered ..."), or NULL */
 } MwLine;
 
 /* A new line; text is copied. */
 MwLine *mw_line_new(MwLineKind kind, guint from, guint to, const char *text);
 void mw_line_free(MwLine *line);
+/* A deep copy. */
+MwLine *mw_line_copy(const MwLine *line);
 
 /* Take a reply line apart: code, "-" or " ", enhanced status code. */
 void mw_line_parse_reply(MwLine *line);

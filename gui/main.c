@@ -7,6 +7,9 @@
  *            --screenshot hello.png            run to the end, save a picture
  *   mailwalk --scenario alice-to-bob --autoplay --exit-when-done \
  *            --diagram story.svg --transcript story.txt
+ *   mailwalk --lab 3                           watch your lab 3 server talk;
+ *                                              lines that differ from the
+ *                                              reference build are marked
  *   mailwalk --list-scenarios
  */
 #include <glib-unix.h>
@@ -15,11 +18,13 @@
 #include <stdlib.h>
 
 #include "mw-window.h"
+#include "run.h"
 #include "scenarios.h"
 
 static MwWindowOptions options;
 static gboolean list_scenarios;
 static gboolean show_version;
+static gint lab_number;
 
 static const GOptionEntry entries[] = {
     {"scenario", 's', 0, G_OPTION_ARG_STRING, &options.scenario,
@@ -47,6 +52,14 @@ static const GOptionEntry entries[] = {
      "N"},
     {"timing", 0, 0, G_OPTION_ARG_NONE, &options.timing,
      "Print the time to the first frame and the frame rate (for benchmarks)", NULL},
+    {"lab", 0, 0, G_OPTION_ARG_INT, &lab_number,
+     "Run lab N's scenario with your build of it (build/labs/labNN-...), and mark "
+     "every line where it differs from the reference build",
+     "N"},
+    {"lab-build", 0, 0, G_OPTION_ARG_STRING, &options.lab_build,
+     "With --lab: run labNN-<program>-NAME instead of your build (reference, "
+     "starter, or a known-wrong one such as rcpt-before-mail)",
+     "NAME"},
     {"list-scenarios", 0, 0, G_OPTION_ARG_NONE, &list_scenarios,
      "List the scenarios and exit", NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Show the version and exit",
@@ -67,7 +80,39 @@ static int on_local_options(GApplication *app, GVariantDict *dict, gpointer data
         const MwScenario *all = mw_scenarios(&count);
         for (guint i = 0; i < count; i++)
             g_print("%-14s %s\n", all[i].id, all[i].title);
+        all = mw_lab_scenarios(&count);
+        for (guint i = 0; i < count; i++)
+            g_print("%-14s %s (--lab %u)\n", all[i].id, all[i].title, all[i].lab);
         return 0;
+    }
+    if (lab_number != 0) {
+        /* --lab 3 is --scenario lab03, with a word if lab 3 is not built. */
+        char *id = g_strdup_printf("lab%02d", lab_number);
+        const MwScenario *lab = mw_scenario_find(id);
+        g_free(id);
+        if (lab == NULL) {
+            g_printerr("mailwalk: there is no lab %d; the labs are 1 to 6\n",
+                       lab_number);
+            return 2;
+        }
+        char *name = mw_lab_program_name(lab);
+        char *wanted = options.lab_build
+                           ? g_strdup_printf("%s-%s", name, options.lab_build)
+                           : g_strdup(name);
+        char *path = mw_find_lab_program(wanted);
+        if (path == NULL) {
+            g_printerr("mailwalk: lab %d is not built: no %s in build/labs/ (or in "
+                       "$MAILWALK_BINDIR). Build it with: meson compile -C build\n",
+                       lab_number, wanted);
+            g_free(name);
+            g_free(wanted);
+            return 2;
+        }
+        g_free(path);
+        g_free(name);
+        g_free(wanted);
+        g_free(options.scenario);
+        options.scenario = g_strdup(lab->id);
     }
     if (options.scenario != NULL && mw_scenario_find(options.scenario) == NULL) {
         g_printerr("mailwalk: no scenario called '%s'; try --list-scenarios\n",

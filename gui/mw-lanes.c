@@ -278,6 +278,36 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
     }
 }
 
+/* A lab run's mark on a row that differs from the reference: a red frame
+ * around the row and "✗ differs" at its left, in words as well as colour. */
+static void draw_mark(MwLanes *self, GtkSnapshot *snapshot, guint index)
+{
+    const MwLine *line = g_ptr_array_index(self->lines, index);
+    if (line->mark == NULL)
+        return;
+    double y = mw_lanes_get_row_y(self, index);
+    double width = gtk_widget_get_width(GTK_WIDGET(self));
+    GdkRGBA red = rgba("#c62828");
+    GdkRGBA tint = {0.78f, 0.16f, 0.16f, 0.08f};
+    /* A little right of the gutter, so the phase's name stays readable. */
+    float x0 = (float)GUTTER + 8, w = (float)(width - GUTTER - 10),
+          h = (float)ROW_HEIGHT - 2;
+    float top = (float)y + 1;
+    gtk_snapshot_append_color(snapshot, &tint, &GRAPHENE_RECT_INIT(x0, top, w, h));
+    gtk_snapshot_append_color(snapshot, &red, &GRAPHENE_RECT_INIT(x0, top, w, 2));
+    gtk_snapshot_append_color(snapshot, &red,
+                              &GRAPHENE_RECT_INIT(x0, top + h - 2, w, 2));
+    gtk_snapshot_append_color(snapshot, &red, &GRAPHENE_RECT_INIT(x0, top, 2, h));
+    gtk_snapshot_append_color(snapshot, &red,
+                              &GRAPHENE_RECT_INIT(x0 + w - 2, top, 2, h));
+    PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
+    pango_layout_set_markup(layout, "<b>✗</b> <small><b>differs</b></small>", -1);
+    int lw, lh;
+    pango_layout_get_pixel_size(layout, &lw, &lh);
+    draw_text(snapshot, layout, GUTTER + 14, y + (ROW_HEIGHT - lh) / 2.0, red);
+    g_object_unref(layout);
+}
+
 /* A note beside one actor (from == to): something it did on its own,
  * like queueing a letter. A dot on its lifeline, the words to its right. */
 static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
@@ -412,8 +442,10 @@ static void mw_lanes_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     visible_part(self, &top, &view);
     for (guint i = 0; i < self->lines->len; i++) {
         double y = mw_lanes_get_row_y(self, i);
-        if (y + ROW_HEIGHT >= top && y <= top + view)
+        if (y + ROW_HEIGHT >= top && y <= top + view) {
             draw_row(self, snapshot, i);
+            draw_mark(self, snapshot, i);
+        }
     }
     draw_actors(self, snapshot);
 }
@@ -555,6 +587,16 @@ int mw_lanes_get_selected(MwLanes *self)
 guint mw_lanes_get_count(MwLanes *self)
 {
     return self->lines->len;
+}
+
+void mw_lanes_set_mark(MwLanes *self, guint index, const char *note)
+{
+    if (index >= self->lines->len)
+        return;
+    MwLine *line = g_ptr_array_index(self->lines, index);
+    g_free(line->mark);
+    line->mark = g_strdup(note);
+    gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
 const MwLine *mw_lanes_get_line(MwLanes *self, guint index)

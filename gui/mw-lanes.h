@@ -51,6 +51,10 @@ void mw_lanes_select(MwLanes *self, int index);
 int mw_lanes_get_selected(MwLanes *self);
 
 guint mw_lanes_get_count(MwLanes *self);
+
+/* A lab run: mark row index as differing from the reference (note says
+ * how; NULL clears the mark). The row gets a red frame and a "✗". */
+void mw_lanes_set_mark(MwLanes *self, guint index, const char *note);
 const MwLine *mw_lanes_get_line(MwLanes *self, guint index);
 
 /* Where row index is drawn, for scrolling it into view. */

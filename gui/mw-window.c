@@ -9,6 +9,12 @@
  * With two hops the lines of both taps share this one queue, in the order
  * they arrived: a step is a step on whichever hop the next line waits.
  *
+ * A lab scenario (mailwalk --lab 3) runs the student's program in one of
+ * the roles, and beside it, unseen and all at once, the same story with
+ * the reference build; each line of the student's run that differs from
+ * the reference gets a mark (lab_check.c), so a wrong reply shows where
+ * it happens, with what the reference said instead.
+ *
  * In the typed console the window is also the client: the entry's lines
  * go to the tap like any client's, and a row of hints (from
  * explanations.ini) follows the dialogue to suggest what may come next.
@@ -19,6 +25,7 @@
 
 #include "console.h"
 #include "explain.h"
+#include "lab_check.h"
 #include "mw-lanes.h"
 #include "run.h"
 #include "scenarios.h"
@@ -49,6 +56,15 @@ struct _MwWindow {
     GKeyFile *explanations;
     const MwScenario *scenario;
     MwRun *run;
+    GPtrArray *choices; /* const MwScenario*, as the chooser lists them */
+    /* A lab scenario: the reference run beside the student's, unseen. */
+    MwRun *reference;
+    MwLabCheck *check;       /* compares the two */
+    gboolean reference_done; /* the reference run has finished */
+    gboolean missing_told;   /* ...and what the student's run never got to
+                                has been added at the end */
+    guint checked;           /* rows of the diagram compared so far */
+    char *lab_problem;       /* why the lab cannot run (not built), or NULL */
     GQueue pending;          /* Pending*, oldest first */
     gboolean flying_held;    /* the line in flight must be released on landing */
     gboolean playing;        /* lines follow each other without a click */
@@ -205,6 +221,21 @@ static void on_realize(GtkWidget *widget, gpointer data)
 static void report_done(MwWindow *self)
 {
     self->done_reported = TRUE;
+    if (self->check != NULL) {
+        guint marks = mw_lab_check_marks(self->check);
+        char *program = mw_lab_program_name(self->scenario);
+        char *text =
+            marks == 0
+                ? g_strdup_printf("%s Your %s said what the reference said.",
+                                  self->finish_message, program)
+                : g_strdup_printf("%s Your %s: %u line%s differ%s from the reference "
+                                  "(✗).",
+                                  self->finish_message, program, marks,
+                                  marks == 1 ? "" : "s", marks == 1 ? "s" : "");
+        g_free(self->finish_message);
+        self->finish_message = text;
+        g_free(program);
+    }
     update_status(self);
     g_print("mailwalk: %s\n", self->finish_message);
     fflush(stdout);
@@ -306,6 +337,132 @@ static void on_console_focus(GtkEventControllerFocus *focus, gpointer data)
         mw_window_set_accels(app, !gtk_event_controller_focus_contains_focus(focus));
 }
 
+/* ----- a lab run: marks where the student's program differs ----------------- */
+
+/* Compare every row not compared yet with the reference run, once that
+ * run is complete; mark the ones that differ. */
+static void check_rows(MwWindow *self)
+{
+    if (self->check == NULL || !self->reference_done)
+        return;
+    for (; self->checked < mw_lanes_get_count(self->lanes); self->checked++) {
+        char *note = mw_lab_check_student(
+            self->check, mw_lanes_get_line(self->lanes, self->checked));
+        if (note == NULL)
+            continue;
+        mw_lanes_set_mark(self->lanes, self->checked, note);
+        g_free(note);
+        if ((int)self->checked == mw_lanes_get_selected(self->lanes))
+            on_selected(self->lanes, (gint)self->checked, self);
+    }
+}
+
+/* The reference run's lines are not shown: they only set the standard. */
+static void on_reference_line(MwRun *run, gpointer line, gboolean held, gpointer data)
+{
+    (void)run, (void)held;
+    MwWindow *self = data;
+    mw_lab_check_reference(self->check, line);
+    mw_line_free(line);
+}
+
+static void launch_next(MwWindow *self);
+
+/* Where the student's program stands in the diagram. */
+static guint student_column(const MwScenario *lab)
+{
+    switch (lab->lab_role) {
+    case MW_LAB_BOB:
+        return lab->hops;
+    case MW_LAB_ALICE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Both runs are over: if the reference went further than the student's
+ * program, a last row beside that program says what came next. */
+static void add_missing_row(MwWindow *self)
+{
+    char *note = mw_lab_check_missing(self->check);
+    if (note == NULL)
+        return;
+    guint column = student_column(self->scenario);
+    char *text = g_strdup_printf("✗ %s", note);
+    MwLine *line = mw_line_new(MW_LINE_EVENT, column, column, text);
+    line->event = g_strdup("lab_missing");
+    line->phase = MW_PHASE_TERMINATION;
+    line->mark = note;
+    Pending *pending = g_new0(Pending, 1);
+    pending->line = line;
+    g_queue_push_tail(&self->pending, pending);
+    g_free(text);
+}
+
+static gboolean stop_reference(gpointer run)
+{
+    mw_run_stop(run);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_reference_finished(MwRun *run, gboolean ok, const char *message,
+                                  gpointer data)
+{
+    MwWindow *self = data;
+    if (!ok)
+        g_printerr("mailwalk: the reference run: %s\n", message);
+    self->reference_done = TRUE;
+    /* Its programs have told their story: stop them, once this signal's
+     * emitter (a tap, a timer) is out of the way. */
+    g_signal_handlers_disconnect_by_data(run, self);
+    g_idle_add_full(G_PRIORITY_DEFAULT, stop_reference, g_object_ref(run),
+                    g_object_unref);
+    check_rows(self);
+    launch_next(self); /* the student's run may have been waiting for us */
+}
+
+/* Start the reference run of a lab scenario; FALSE (with lab_problem set)
+ * if the student's or the reference program is not built. */
+static gboolean start_lab(MwWindow *self)
+{
+    char *name = mw_lab_program_name(self->scenario);
+    char *student_name = self->options.lab_build
+                             ? g_strdup_printf("%s-%s", name, self->options.lab_build)
+                             : g_strdup(name);
+    char *reference_name = g_strdup_printf("%s-reference", name);
+    char *student = mw_find_lab_program(student_name);
+    char *reference = mw_find_lab_program(reference_name);
+    g_clear_pointer(&self->lab_problem, g_free);
+    if (student == NULL || reference == NULL)
+        self->lab_problem = g_strdup_printf(
+            "Lab %u is not built: no %s in build/labs/ (or $MAILWALK_BINDIR). Build "
+            "it with: meson compile -C build",
+            self->scenario->lab, student == NULL ? student_name : reference_name);
+    else {
+        mw_run_set_lab_program(self->run, student);
+        self->check = mw_lab_check_new(self->scenario);
+        self->reference = mw_run_new(self->scenario);
+        mw_run_set_lab_program(self->reference, reference);
+        mw_run_set_headless(self->reference, TRUE);
+        g_signal_connect(self->reference, "line", G_CALLBACK(on_reference_line), self);
+        g_signal_connect(self->reference, "finished", G_CALLBACK(on_reference_finished),
+                         self);
+        GError *error = NULL;
+        if (!mw_run_start(self->reference, &error)) {
+            self->lab_problem =
+                g_strdup_printf("The reference run did not start: %s", error->message);
+            g_error_free(error);
+        }
+    }
+    g_free(student);
+    g_free(reference);
+    g_free(student_name);
+    g_free(reference_name);
+    g_free(name);
+    return self->lab_problem == NULL;
+}
+
 /* ----- the queue of lines ------------------------------------------------------ */
 
 static void launch_next(MwWindow *self)
@@ -313,9 +470,19 @@ static void launch_next(MwWindow *self)
     if (mw_lanes_is_flying(self->lanes))
         return;
     if (g_queue_is_empty(&self->pending)) {
-        if (self->finished && !self->done_reported)
-            report_done(self);
-        return;
+        /* A lab run is done when the reference is too: its marks first,
+         * and a last row if the reference went further than the student. */
+        if (self->finished && !self->done_reported && self->check != NULL &&
+            self->reference_done && !self->missing_told) {
+            self->missing_told = TRUE;
+            add_missing_row(self);
+        }
+        if (g_queue_is_empty(&self->pending)) {
+            if (self->finished && !self->done_reported &&
+                (self->check == NULL || self->reference_done))
+                report_done(self);
+            return;
+        }
     }
     if (!self->playing && !self->step_requested)
         return;
@@ -335,6 +502,7 @@ static void on_landed(MwLanes *lanes, guint index, gpointer data)
     if (self->flying_held)
         mw_run_release(self->run);
     self->flying_held = FALSE;
+    check_rows(self);
     if (self->follow)
         mw_lanes_select(lanes, (gint)index);
     if (self->options.pause_at > 0 && index + 1 == self->options.pause_at) {
@@ -395,6 +563,14 @@ static void stop_run(MwWindow *self)
         mw_run_stop(self->run);
         g_clear_object(&self->run);
     }
+    if (self->reference != NULL) {
+        g_signal_handlers_disconnect_by_data(self->reference, self);
+        mw_run_stop(self->reference);
+        g_clear_object(&self->reference);
+    }
+    g_clear_pointer(&self->check, mw_lab_check_free);
+    self->reference_done = self->missing_told = FALSE;
+    self->checked = 0;
     g_queue_clear_full(&self->pending, free_pending);
 }
 
@@ -441,6 +617,16 @@ static void start_scenario(MwWindow *self)
     g_signal_connect(self->run, "line", G_CALLBACK(on_run_line), self);
     g_signal_connect(self->run, "started", G_CALLBACK(on_run_started), self);
     g_signal_connect(self->run, "finished", G_CALLBACK(on_run_finished), self);
+    if (self->scenario->lab > 0 && !start_lab(self)) {
+        gtk_label_set_text(self->status_label, self->lab_problem);
+        g_printerr("mailwalk: %s\n", self->lab_problem);
+        self->run_ok = FALSE;
+        g_free(self->finish_message);
+        self->finish_message = g_strdup(self->lab_problem);
+        if (self->options.exit_when_done)
+            g_timeout_add(100, finish_up, self);
+        return;
+    }
     GError *error = NULL;
     gboolean started = mw_run_start(self->run, &error);
     if (!started) {
@@ -451,6 +637,7 @@ static void start_scenario(MwWindow *self)
         g_free(text);
         g_error_free(error);
         self->run_ok = FALSE;
+        g_free(self->finish_message);
         self->finish_message = g_strdup("failed to start");
         if (self->options.exit_when_done)
             g_timeout_add(100, finish_up, self);
@@ -463,12 +650,11 @@ static void on_scenario_chosen(GtkDropDown *choice, GParamSpec *pspec, gpointer 
 {
     (void)pspec;
     MwWindow *self = data;
-    guint count;
-    const MwScenario *all = mw_scenarios(&count);
     guint index = gtk_drop_down_get_selected(choice);
-    if (index >= count || &all[index] == self->scenario)
+    if (index >= self->choices->len ||
+        g_ptr_array_index(self->choices, index) == (gpointer)self->scenario)
         return;
-    self->scenario = &all[index];
+    self->scenario = g_ptr_array_index(self->choices, index);
     start_scenario(self);
 }
 
@@ -554,6 +740,9 @@ static char *transcript_text(MwWindow *self)
             g_string_append_printf(out, "%u %s%s\n", line->hop, who, line->text);
         else
             g_string_append_printf(out, "%s%s\n", who, line->text);
+        /* A lab run: "!" under a line that differs from the reference. */
+        if (line->mark != NULL)
+            g_string_append_printf(out, "!  ✗ differs: %s\n", line->mark);
     }
     return g_string_free(out, FALSE);
 }
@@ -733,6 +922,9 @@ static void mw_window_dispose(GObject *object)
     g_clear_pointer(&self->options.transcript, g_free);
     g_clear_pointer(&self->hint_buttons, g_ptr_array_unref);
     g_clear_pointer(&self->typed_lines, g_strfreev);
+    g_clear_pointer(&self->choices, g_ptr_array_unref);
+    g_clear_pointer(&self->lab_problem, g_free);
+    g_clear_pointer(&self->options.lab_build, g_free);
     gtk_widget_dispose_template(GTK_WIDGET(self), MW_TYPE_WINDOW);
     G_OBJECT_CLASS(mw_window_parent_class)->dispose(object);
 }
@@ -749,11 +941,26 @@ static void mw_window_init(MwWindow *self)
     g_bytes_unref(table);
     g_assert(self->explanations != NULL);
 
+    /* The chooser: every scenario, then "Lab N: ..." for each lab whose
+     * program is built (build/labs/labNN-...). */
     guint count;
     const MwScenario *all = mw_scenarios(&count);
-    GtkStringList *titles = gtk_string_list_new(NULL);
+    self->choices = g_ptr_array_new();
     for (guint i = 0; i < count; i++)
-        gtk_string_list_append(titles, all[i].title);
+        g_ptr_array_add(self->choices, (gpointer)&all[i]);
+    const MwScenario *labs = mw_lab_scenarios(&count);
+    for (guint i = 0; i < count; i++) {
+        char *name = mw_lab_program_name(&labs[i]);
+        char *path = mw_find_lab_program(name);
+        if (path != NULL)
+            g_ptr_array_add(self->choices, (gpointer)&labs[i]);
+        g_free(path);
+        g_free(name);
+    }
+    GtkStringList *titles = gtk_string_list_new(NULL);
+    for (guint i = 0; i < self->choices->len; i++)
+        gtk_string_list_append(titles,
+                               ((const MwScenario *)self->choices->pdata[i])->title);
     gtk_drop_down_set_model(self->scenario_choice, G_LIST_MODEL(titles));
     g_object_unref(titles);
 
@@ -869,12 +1076,14 @@ MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
     self->playing = options->autoplay;
     set_speed(self, options->speed > 0 ? options->speed : 1.0);
 
-    guint count;
-    const MwScenario *all = mw_scenarios(&count);
-    self->scenario = options->scenario ? mw_scenario_find(options->scenario) : &all[0];
+    self->options.lab_build = g_strdup(options->lab_build);
+    const MwScenario *first = g_ptr_array_index(self->choices, 0);
+    self->scenario = options->scenario ? mw_scenario_find(options->scenario) : first;
     if (self->scenario == NULL)
-        self->scenario = &all[0];
-    gtk_drop_down_set_selected(self->scenario_choice, (guint)(self->scenario - all));
+        self->scenario = first;
+    guint shown = 0;
+    if (g_ptr_array_find(self->choices, self->scenario, &shown))
+        gtk_drop_down_set_selected(self->scenario_choice, shown);
     g_signal_connect(self->scenario_choice, "notify::selected",
                      G_CALLBACK(on_scenario_chosen), self);
     /* The programs start once the first frame is on the screen: an idle

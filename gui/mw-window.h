@@ -27,6 +27,9 @@ typedef struct {
     char *type_file;         /* console: type these lines, one per reply */
     guint pause_at;          /* stop playing once this many rows have landed,
                                 then take the screenshot (0: never) */
+    char *lab_build;         /* a lab scenario: run labNN-<program>-<this>
+                                ("reference", "starter", ...) as the
+                                student's program, or NULL for labNN-<program> */
 } MwWindowOptions;
 
 MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options);

@@ -41,6 +41,10 @@ struct _Hop {
     MwPhase phase;       /* phase of the last command */
     guint open;          /* connections open right now */
     guint closed;        /* connections closed so far */
+    GQueue awaiting;     /* char*: what the server has yet to answer, oldest
+                            first ("(greeting)", a command, "(end of data)");
+                            a reply answers the head (RFC 5321 §4.2: one
+                            reply per command, in order, even pipelined) */
 };
 
 /* One mailwalk-server: Bob's, or Alice's (two hops). */
@@ -60,17 +64,23 @@ typedef struct {
                                  are sealed on the wire) */
     Hop *hop;                 /* the hop it answers on */
     guint column;             /* its column in the diagram */
+    char *program;            /* a lab's server in place of mailwalk-server,
+                                 or NULL */
 } Server;
 
 struct _MwRun {
     GObject parent_instance;
     const MwScenario *scenario;
-    char *dir;           /* the temporary folder */
-    Server bob;          /* Bob's mailwalk-server */
-    Server alice;        /* Alice's, with the queue (two hops) */
-    Hop hops[2];         /* [0]: the client's hop, [1]: the relay (two hops) */
-    GQueue held;         /* Hop*, one per held unit: whose tap to release next */
-    GSubprocess *client; /* Alice's mailwalk-send */
+    char *dir;               /* the temporary folder */
+    Server bob;              /* Bob's mailwalk-server */
+    Server alice;            /* Alice's, with the queue (two hops) */
+    Hop hops[2];             /* [0]: the client's hop, [1]: the relay (two hops) */
+    GQueue held;             /* Hop*, one per held unit: whose tap to release next */
+    GSubprocess *client;     /* Alice's mailwalk-send */
+    char *client_program;    /* a lab's client in place of mailwalk-send, or NULL */
+    gboolean headless;       /* nobody watches: the taps hold nothing (the
+                                reference run beside a lab run) */
+    gint64 last_activity_us; /* when the last line was emitted */
     GCancellable *cancellable;
     guint log_poll_id; /* timer that reads the event logs */
     /* The console: the window itself is the client. */
@@ -78,6 +88,9 @@ struct _MwRun {
     GQueue console_out; /* GBytes lines waiting to be written */
     gboolean console_writing;
     guchar console_buffer[4096];
+    /* The scripted client: its next line, and a reply not yet complete. */
+    guint script_next;
+    GString *script_in;
     /* Columns that are not a hop's ends. */
     guint mailbox_column; /* Bob's mailbox */
     guint reader_column;  /* Bob's user agent */
@@ -125,10 +138,36 @@ char *mw_find_program(const char *name)
     return g_strdup(name); /* let PATH decide */
 }
 
+/* A lab's program ("lab03-server"): $MAILWALK_BINDIR, then build/labs/
+ * beside the build's gui/ (where labs/meson.build puts it, as
+ * build/labs/labNN-recipe.json's "built" map says). NULL if not built. */
+char *mw_find_lab_program(const char *name)
+{
+    const char *bindir = g_getenv("MAILWALK_BINDIR");
+    char *self = g_file_read_link("/proc/self/exe", NULL);
+    char *here = self ? g_path_get_dirname(self) : g_strdup(".");
+    g_free(self);
+    char *candidates[] = {
+        bindir ? g_build_filename(bindir, name, NULL) : NULL,
+        bindir ? g_build_filename(bindir, "..", "labs", name, NULL) : NULL,
+        g_build_filename(here, "..", "labs", name, NULL),
+    };
+    char *found = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        if (found == NULL && candidates[i] != NULL &&
+            g_file_test(candidates[i], G_FILE_TEST_IS_EXECUTABLE))
+            found = g_strdup(candidates[i]);
+        g_free(candidates[i]);
+    }
+    g_free(here);
+    return found;
+}
+
 /* ----- lines ------------------------------------------------------------------ */
 
 static void emit_line(MwRun *run, MwLine *line, gboolean held)
 {
+    run->last_activity_us = g_get_monotonic_time();
     g_signal_emit(run, signals[SIGNAL_LINE], 0, line, held);
 }
 
@@ -176,6 +215,10 @@ static MwLine *classify(Hop *hop, MwTapDirection direction, GBytes *bytes, gint 
         line = mw_line_new(MW_LINE_REPLY, from, to, text);
         mw_line_parse_reply(line);
         line->phase = hop->phase;
+        const char *head = g_queue_peek_head(&hop->awaiting);
+        line->answers = g_strdup(head ? head : "(nothing asked)");
+        if (line->last)
+            g_free(g_queue_pop_head(&hop->awaiting));
         if (line->code == 354)
             hop->in_data = TRUE, hop->in_body = FALSE;
     } else if (hop->in_data) {
@@ -184,6 +227,7 @@ static MwLine *classify(Hop *hop, MwTapDirection direction, GBytes *bytes, gint 
         if (strcmp(text, ".") == 0) {
             line->data_part = MW_DATA_END;
             hop->in_data = FALSE;
+            g_queue_push_tail(&hop->awaiting, g_strdup("(end of data)"));
         } else if (!hop->in_body && text[0] == '\0') {
             line->data_part = MW_DATA_SEPARATOR;
             hop->in_body = TRUE;
@@ -192,6 +236,7 @@ static MwLine *classify(Hop *hop, MwTapDirection direction, GBytes *bytes, gint 
         }
     } else {
         line = mw_line_new(MW_LINE_COMMAND, from, to, text);
+        g_queue_push_tail(&hop->awaiting, g_strdup(text));
         hop->phase = mw_phase_of_command(text);
         line->phase = hop->phase;
     }
@@ -209,9 +254,12 @@ static void on_unit_arrived(MwTap *tap, guint conn, gint direction, GBytes *byte
      * arrived: show it first, so the diagram keeps the real order. */
     poll_event_logs(hop->run);
     /* Remember whose tap holds it: the window releases lines in the order
-     * they were emitted, and each tap releases its own oldest. */
-    g_queue_push_tail(&hop->run->held, hop);
-    emit_line(hop->run, classify(hop, direction, bytes, kind, tls_type), TRUE);
+     * they were emitted, and each tap releases its own oldest. Headless,
+     * the tap has passed it on already. */
+    if (!hop->run->headless)
+        g_queue_push_tail(&hop->run->held, hop);
+    emit_line(hop->run, classify(hop, direction, bytes, kind, tls_type),
+              !hop->run->headless);
 }
 
 static void on_connection_opened(MwTap *tap, guint conn, gpointer data)
@@ -222,6 +270,9 @@ static void on_connection_opened(MwTap *tap, guint conn, gpointer data)
     /* A new connection is a new SMTP session: it starts with setup. */
     hop->phase = MW_PHASE_SETUP;
     hop->in_data = hop->in_body = FALSE;
+    /* The first thing a server says is its greeting (RFC 5321 §4.3.1). */
+    g_queue_clear_full(&hop->awaiting, g_free);
+    g_queue_push_tail(&hop->awaiting, g_strdup("(greeting)"));
 }
 
 static void on_connection_closed(MwTap *tap, guint conn, gpointer data)
@@ -496,12 +547,30 @@ static void poll_server_log(Server *server)
     }
 }
 
+/* How long a lab run may stay quiet, with no line waiting on the user,
+ * before the story is declared over: a student's queue may keep a letter
+ * for half an hour (lab 6's starter does), a student's server may never
+ * see the end of the data (lab 4's), and nobody should have to wait that
+ * long to see the marks. */
+#define LAB_QUIET_SECONDS 8
+
 static gboolean poll_event_logs(gpointer data)
 {
     MwRun *run = data;
     poll_server_log(&run->alice);
     poll_server_log(&run->bob);
     maybe_finish(run);
+    if (run->scenario->lab > 0 && run->started && !run->finished &&
+        g_queue_is_empty(&run->held) &&
+        g_get_monotonic_time() - run->last_activity_us >
+            LAB_QUIET_SECONDS * G_USEC_PER_SEC) {
+        char *message = g_strdup_printf(
+            "Unexpected: nothing happened for %d s, so the story ends here.",
+            LAB_QUIET_SECONDS);
+        run->finished = TRUE;
+        g_signal_emit(run, signals[SIGNAL_FINISHED], 0, FALSE, message);
+        g_free(message);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -670,6 +739,11 @@ static void maybe_finish(MwRun *run)
         message = g_strdup_printf("Done: the connection is closed; %u letter%s in "
                                   "Bob's Maildir. Ctrl+R starts a new session.",
                                   delivered, delivered == 1 ? "" : "s");
+    else if (run->scenario->client == MW_CLIENT_SCRIPT)
+        message = g_strdup_printf("%s: the scripted client has said QUIT; %u letter%s "
+                                  "in Bob's Maildir.",
+                                  ok ? "Done" : "Unexpected", delivered,
+                                  delivered == 1 ? "" : "s");
     else if (run->scenario->expect == MW_EXPECT_BOUNCED)
         message = g_strdup_printf("%s: mailwalk-send exited with %d; %u letter%s for "
                                   "Bob, %u bounce%s in Alice's Maildir.",
@@ -749,6 +823,38 @@ void mw_run_send_line(MwRun *run, const char *text)
     console_write_next(run);
 }
 
+/* The scripted client heard some bytes: once a reply is complete (its
+ * last line, "250 ", not "250-"), it types its next line; after 354,
+ * every line of the letter up to and including the lone ".". */
+static void script_heard(MwRun *run, const char *bytes, gsize len)
+{
+    const char *const *script = run->scenario->client_args;
+    g_string_append_len(run->script_in, bytes, (gssize)len);
+    char *nl;
+    while ((nl = memchr(run->script_in->str, '\n', run->script_in->len)) != NULL) {
+        gsize line_len = (gsize)(nl - run->script_in->str);
+        gboolean complete = line_len >= 3 && g_ascii_isdigit(run->script_in->str[0]) &&
+                            (line_len < 4 || run->script_in->str[3] != '-');
+        gboolean go_ahead = g_str_has_prefix(run->script_in->str, "354");
+        g_string_erase(run->script_in, 0, (gssize)line_len + 1);
+        if (!complete)
+            continue;
+        /* The reply to QUIT: now the client may close (RFC 5321 §4.1.1.10),
+         * whether or not the server does. */
+        if (run->script_next > 0 &&
+            g_ascii_strcasecmp(script[run->script_next - 1], "QUIT") == 0) {
+            g_io_stream_close(G_IO_STREAM(run->console), NULL, NULL);
+            return;
+        }
+        while (script != NULL && script[run->script_next] != NULL) {
+            const char *next = script[run->script_next++];
+            mw_run_send_line(run, next);
+            if (!go_ahead || strcmp(next, ".") == 0)
+                break;
+        }
+    }
+}
+
 /* The replies are on the diagram already (the tap saw them); the console
  * only has to take them off the wire, and notice when the server closes. */
 static void on_console_read(GObject *source, GAsyncResult *result, gpointer data)
@@ -761,6 +867,8 @@ static void on_console_read(GObject *source, GAsyncResult *result, gpointer data
     }
     g_clear_error(&error);
     MwRun *run = data;
+    if (n > 0 && run->scenario->client == MW_CLIENT_SCRIPT)
+        script_heard(run, (const char *)run->console_buffer, (gsize)n);
     if (n > 0) {
         g_input_stream_read_async(G_INPUT_STREAM(source), run->console_buffer,
                                   sizeof run->console_buffer, G_PRIORITY_DEFAULT,
@@ -870,7 +978,8 @@ static void on_server_line(GObject *source, GAsyncResult *result, gpointer data)
 static gboolean start_server(Server *server, GPtrArray *args, void (*then)(MwRun *),
                              GError **error)
 {
-    char *program = mw_find_program("mailwalk-server");
+    char *program = server->program ? g_strdup(server->program)
+                                    : mw_find_program("mailwalk-server");
     g_ptr_array_insert(args, 0, program);
     g_ptr_array_add(args, NULL);
     GSubprocessLauncher *launcher = new_launcher(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -918,7 +1027,8 @@ static gboolean start_bob(MwRun *run, void (*then)(MwRun *), GError **error)
 
 static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
 {
-    char *program = mw_find_program("mailwalk-send");
+    char *program = run->client_program ? g_strdup(run->client_program)
+                                        : mw_find_program("mailwalk-send");
     char *server = g_strdup_printf("127.0.0.1:%u", tap_port);
     char *big_file = g_build_filename(run->dir, "letter.txt", NULL);
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
@@ -979,7 +1089,7 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
 static gboolean start_tap(Hop *hop, guint16 port, guint16 preferred)
 {
     hop->tap = mw_tap_new("127.0.0.1", port);
-    mw_tap_set_hold(hop->tap, TRUE);
+    mw_tap_set_hold(hop->tap, !hop->run->headless);
     if (preferred != 0)
         mw_tap_set_preferred_port(hop->tap, preferred);
     g_signal_connect(hop->tap, "unit-arrived", G_CALLBACK(on_unit_arrived), hop);
@@ -1013,7 +1123,8 @@ static void start_first_hop(MwRun *run)
     case MW_CLIENT_YOURS:
         run->client_done = TRUE; /* bring your own: no client of ours */
         break;
-    case MW_CLIENT_CONSOLE: {
+    case MW_CLIENT_CONSOLE:
+    case MW_CLIENT_SCRIPT: {
         GSocketClient *connector = g_socket_client_new();
         g_socket_client_connect_to_host_async(
             connector, "127.0.0.1", mw_tap_get_port(hop->tap), run->cancellable,
@@ -1138,6 +1249,7 @@ static void init_hop(MwRun *run, Hop *hop, guint number, guint client, guint ser
 
 gboolean mw_run_start(MwRun *run, GError **error)
 {
+    run->last_activity_us = g_get_monotonic_time();
     run->dir = g_dir_make_tmp("mailwalk-run-XXXXXX", error);
     if (run->dir == NULL)
         return FALSE;
@@ -1233,6 +1345,7 @@ static void remove_tree(const char *path)
 
 static void stop_tap(Hop *hop)
 {
+    g_queue_clear_full(&hop->awaiting, g_free);
     if (hop->tap == NULL)
         return;
     g_signal_handlers_disconnect_by_data(hop->tap, hop);
@@ -1293,7 +1406,12 @@ static void mw_run_dispose(GObject *object)
             g_string_free(servers[i]->log_partial, TRUE);
         servers[i]->log_partial = NULL;
         g_clear_pointer(&servers[i]->tls_sessions, g_hash_table_unref);
+        g_clear_pointer(&servers[i]->program, g_free);
     }
+    g_clear_pointer(&run->client_program, g_free);
+    if (run->script_in != NULL)
+        g_string_free(run->script_in, TRUE);
+    run->script_in = NULL;
     G_OBJECT_CLASS(mw_run_parent_class)->dispose(object);
 }
 
@@ -1302,6 +1420,7 @@ static void mw_run_init(MwRun *run)
     run->cancellable = g_cancellable_new();
     g_queue_init(&run->held);
     g_queue_init(&run->console_out);
+    run->script_in = g_string_new(NULL);
     Server *servers[] = {&run->bob, &run->alice};
     for (guint i = 0; i < G_N_ELEMENTS(servers); i++) {
         servers[i]->log_partial = g_string_new(NULL);
@@ -1328,4 +1447,29 @@ MwRun *mw_run_new(const MwScenario *scenario)
     MwRun *run = g_object_new(MW_TYPE_RUN, NULL);
     run->scenario = scenario;
     return run;
+}
+
+void mw_run_set_lab_program(MwRun *run, const char *path)
+{
+    switch (run->scenario->lab_role) {
+    case MW_LAB_CLIENT:
+        g_free(run->client_program);
+        run->client_program = g_strdup(path);
+        break;
+    case MW_LAB_BOB:
+        g_free(run->bob.program);
+        run->bob.program = g_strdup(path);
+        break;
+    case MW_LAB_ALICE:
+        g_free(run->alice.program);
+        run->alice.program = g_strdup(path);
+        break;
+    case MW_LAB_NONE:
+        break;
+    }
+}
+
+void mw_run_set_headless(MwRun *run, gboolean headless)
+{
+    run->headless = headless;
 }

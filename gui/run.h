@@ -31,6 +31,14 @@ G_DECLARE_FINAL_TYPE(MwRun, mw_run, MW, RUN, GObject)
 
 MwRun *mw_run_new(const MwScenario *scenario);
 
+/* A lab scenario: run the program at path (a labNN-send or labNN-server)
+ * in the student's role instead of ours. Call before mw_run_start(). */
+void mw_run_set_lab_program(MwRun *run, const char *path);
+
+/* Nobody watches this run: the taps pass every line on at once, and
+ * "line" says held FALSE. (The reference run beside a lab run.) */
+void mw_run_set_headless(MwRun *run, gboolean headless);
+
 /* Start the programs, one after the other, without blocking: "started"
  * says when the client may connect, or "finished" (FALSE) says why not.
  * FALSE with error set only if not even the run's folder could be made. */
@@ -71,6 +79,11 @@ const char *mw_run_get_dir(MwRun *run);
 /* Where the mailwalk programs are: $MAILWALK_BINDIR, the build tree next
  * to this executable, or the folder this executable is installed in. */
 char *mw_find_program(const char *name);
+
+/* Where a lab's program is ("lab03-server", "lab03-server-reference"):
+ * $MAILWALK_BINDIR, or build/labs/ beside this executable's folder.
+ * NULL if it is not built. */
+char *mw_find_lab_program(const char *name);
 
 G_END_DECLS
 

@@ -327,6 +327,188 @@ static const MwScenario scenarios[] = {
      .expect = MW_EXPECT_DELIVERED},
 };
 
+/* ----- the labs: the same stories, with the student's program ----------------
+ *
+ * Each lab scenario runs one of the student's programs (build/labs/
+ * labNN-send or labNN-server) in place of ours, in a story where the
+ * lab's lesson shows on the wire. The window runs the same story with the
+ * reference build beside it, without showing it, and marks every line
+ * where the student's program said something else (see lab_check.c). */
+
+static const char *const lab_client_actors[][5] = {
+    {"Your client\n(lab01-send)", "Bob's server\n(mailwalk-server)",
+     "Bob's mailbox\n(Maildir)", "Bob's user agent\n(mailwalk-read)", NULL},
+    {"Your client\n(lab02-send)", "Bob's server\n(mailwalk-server)",
+     "Bob's mailbox\n(Maildir)", "Bob's user agent\n(mailwalk-read)", NULL},
+    {"Your client\n(lab05-send)", "Bob's server\n(mailwalk-server)",
+     "Bob's mailbox\n(Maildir)", "Bob's user agent\n(mailwalk-read)", NULL},
+};
+
+static const char *const lab03_actors[] = {
+    "A scripted client\n(typed by mailwalk)", "Your server, Bob's\n(lab03-server)",
+    "Bob's mailbox\n(Maildir)", "Bob's user agent\n(mailwalk-read)", NULL};
+static const char *const lab04_actors[] = {
+    "A scripted client\n(typed by mailwalk)", "Your server, Bob's\n(lab04-server)",
+    "Bob's mailbox\n(Maildir)", "Bob's user agent\n(mailwalk-read)", NULL};
+static const char *const lab06_actors[] = {
+    "Alice's user agent\n(mailwalk-send)", "Your server, Alice's\n(lab06-server)",
+    "Bob's server\n(mailwalk-server)",     "Bob's mailbox\n(Maildir)",
+    "Bob's user agent\n(mailwalk-read)",   NULL,
+};
+
+/* Lab 3: a client that tries the state machine's corners, which no real
+ * client visits: RCPT before MAIL and after RSET (503, RFC 5321 §4.1.4),
+ * a verb nobody knows (500), MAIL without its argument (501). Then a
+ * proper letter, so the ordinary path is checked too. */
+static const char *const lab03_script[] = {"EHLO alice.example",
+                                           "RCPT TO:<bob@bob.example>",
+                                           "MAIL FROM:<alice@alice.example>",
+                                           "RSET",
+                                           "RCPT TO:<bob@bob.example>",
+                                           "NOOP",
+                                           "FROB",
+                                           "MAIL",
+                                           "MAIL FROM:<alice@alice.example>",
+                                           "RCPT TO:<bob@bob.example>",
+                                           "DATA",
+                                           "Subject: Testing your server",
+                                           "",
+                                           "Hello Bob, this letter came through lab 3.",
+                                           ".",
+                                           "QUIT",
+                                           NULL};
+
+/* Lab 4: a letter whose lines start with dots, stuffed on the wire as
+ * RFC 5321 §4.5.2 says; Bob's user agent shows what the server stored. */
+static const char *const lab04_script[] = {"EHLO alice.example",
+                                           "MAIL FROM:<alice@alice.example>",
+                                           "RCPT TO:<bob@bob.example>",
+                                           "DATA",
+                                           "Subject: Dots",
+                                           "",
+                                           "A line with no dot at all.",
+                                           "..A line that starts with one dot.",
+                                           "..",
+                                           "...Three on the wire, two in the letter.",
+                                           "The line above the end is not the end.",
+                                           ".",
+                                           "QUIT",
+                                           NULL};
+
+static const MwScenario lab_scenarios[] = {
+    {.id = "lab01",
+     .title = "Lab 1: your client reads replies",
+     .summary = "Your lab01-send (your reply parser inside mailwalk-send) talks to "
+                "Bob's server: a multi-line EHLO reply, PIPELINING, two recipients. A "
+                "parser that reads one line of a multi-line reply falls out of step. "
+                "Lines marked ✗ differ from what the reference client sent.",
+     .hops = 1,
+     .actors = lab_client_actors[0],
+     .gaps = one_hop_gaps,
+     .server_args = bob_and_carol,
+     .client = MW_CLIENT_SEND,
+     .client_args = esmtp_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED,
+     .lab = 1,
+     .lab_role = MW_LAB_CLIENT},
+    {.id = "lab02",
+     .title = "Lab 2: your client",
+     .summary =
+         "Your lab02-send (your commands inside mailwalk-send) sends a letter to "
+         "two recipients, with PIPELINING and a line that starts with a dot "
+         "(dot-stuffing). Lines marked ✗ differ from what the reference client "
+         "sent.",
+     .hops = 1,
+     .actors = lab_client_actors[1],
+     .gaps = one_hop_gaps,
+     .server_args = bob_and_carol,
+     .client = MW_CLIENT_SEND,
+     .client_args = esmtp_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED,
+     .lab = 2,
+     .lab_role = MW_LAB_CLIENT},
+    {.id = "lab03",
+     .title = "Lab 3: your server's commands and states",
+     .summary = "A scripted client talks to your lab03-server: RCPT before MAIL, RCPT "
+                "after RSET, a verb nobody knows, MAIL without its argument, then a "
+                "proper letter. Replies marked ✗ differ from what the reference server "
+                "answered to the same command.",
+     .hops = 1,
+     .actors = lab03_actors,
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_SCRIPT,
+     .client_args = lab03_script,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED,
+     .lab = 3,
+     .lab_role = MW_LAB_BOB},
+    {.id = "lab04",
+     .title = "Lab 4: your server's end of data",
+     .summary = "A scripted client sends your lab04-server a letter whose lines start "
+                "with dots, doubled on the wire (dot-stuffing). Bob's user agent then "
+                "shows what your server stored: one dot less. Lines marked ✗ differ "
+                "from the reference server's replies or from the letter it stored.",
+     .hops = 1,
+     .actors = lab04_actors,
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_SCRIPT,
+     .client_args = lab04_script,
+     .reader_args = bob_reads,
+     .expect = MW_EXPECT_DELIVERED,
+     .lab = 4,
+     .lab_role = MW_LAB_BOB},
+    {.id = "lab05",
+     .title = "Lab 5: your client's STARTTLS",
+     .summary = "Your lab05-send says STARTTLS to Bob's server, checks its certificate "
+                "and says EHLO again inside TLS; the tap sees sealed records, and the "
+                "dim lines are what Bob's server decrypted. Lines marked ✗ differ from "
+                "what the reference client sent.",
+     .hops = 1,
+     .actors = lab_client_actors[2],
+     .gaps = one_hop_gaps,
+     .server_args = no_args,
+     .client = MW_CLIENT_SEND,
+     .client_args = tls_client,
+     .reader_args = bob_lists,
+     .expect = MW_EXPECT_DELIVERED,
+     .lab = 5,
+     .lab_role = MW_LAB_CLIENT},
+    {.id = "lab06",
+     .title = "Lab 6: your server's queue",
+     .summary =
+         "Alice's server is your lab06-server. Alice writes to eve@bob.example; "
+         "Bob's server answers 550 5.1.1, a permanent failure. Your queue policy "
+         "decides: retry, or give up and bounce to Alice? Queue decisions marked "
+         "✗ differ from the reference server's.",
+     .hops = 2,
+     .actors = lab06_actors,
+     .gaps = two_hop_gaps,
+     .server_args = bob_and_carol,
+     .alice_args = alice_quick_retry,
+     .client = MW_CLIENT_SEND,
+     .client_args = submit_to_eve,
+     .reader_args = alice_reads,
+     .expect = MW_EXPECT_BOUNCED,
+     .lab = 6,
+     .lab_role = MW_LAB_ALICE},
+};
+
+const MwScenario *mw_lab_scenarios(guint *count)
+{
+    *count = G_N_ELEMENTS(lab_scenarios);
+    return lab_scenarios;
+}
+
+char *mw_lab_program_name(const MwScenario *lab)
+{
+    return g_strdup_printf("lab%02u-%s", lab->lab,
+                           lab->lab_role == MW_LAB_CLIENT ? "send" : "server");
+}
+
 const MwScenario *mw_scenarios(guint *count)
 {
     *count = G_N_ELEMENTS(scenarios);
@@ -338,5 +520,8 @@ const MwScenario *mw_scenario_find(const char *id)
     for (guint i = 0; i < G_N_ELEMENTS(scenarios); i++)
         if (strcmp(scenarios[i].id, id) == 0)
             return &scenarios[i];
+    for (guint i = 0; i < G_N_ELEMENTS(lab_scenarios); i++)
+        if (strcmp(lab_scenarios[i].id, id) == 0)
+            return &lab_scenarios[i];
     return NULL;
 }

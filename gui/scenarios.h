@@ -26,7 +26,19 @@ typedef enum {
     MW_CLIENT_SEND,    /* Alice's mailwalk-send, with client_args */
     MW_CLIENT_YOURS,   /* any client: the tap waits on MW_OWN_CLIENT_PORT */
     MW_CLIENT_CONSOLE, /* the lines the user types in the window */
+    MW_CLIENT_SCRIPT,  /* the run types client_args itself, each line once
+                          the server has answered the one before (inside
+                          DATA, one after the other): a client that makes
+                          the mistakes no real client makes */
 } MwClientKind;
+
+/* In a lab scenario, whose program is the student's. */
+typedef enum {
+    MW_LAB_NONE,   /* not a lab scenario */
+    MW_LAB_CLIENT, /* labNN-send plays Alice's user agent */
+    MW_LAB_BOB,    /* labNN-server plays Bob's server */
+    MW_LAB_ALICE,  /* labNN-server plays Alice's server (two hops) */
+} MwLabRole;
 
 typedef struct {
     const char *id;            /* for --scenario: "hello" */
@@ -44,13 +56,22 @@ typedef struct {
     const char *const *reader_args; /* mailwalk-read's options after --maildir,
                                        run at the end ("--user bob list") */
     MwExpectation expect;
+    guint lab;          /* a lab scenario: its number (1..6), else 0 */
+    MwLabRole lab_role; /* whose program is the student's */
 } MwScenario;
 
 /* All scenarios, in the order the chooser lists them. */
 const MwScenario *mw_scenarios(guint *count);
 
-/* The scenario with this id, or NULL. */
+/* The lab scenarios, "lab01" .. "lab06": a story that shows the lab's
+ * lesson, told with the student's program in place of one of ours. */
+const MwScenario *mw_lab_scenarios(guint *count);
+
+/* The scenario with this id ("hello", or a lab's "lab03"), or NULL. */
 const MwScenario *mw_scenario_find(const char *id);
+
+/* The name of a lab's program: "lab03-server", "lab02-send". */
+char *mw_lab_program_name(const MwScenario *lab);
 
 /* The port the tap prefers when you bring your own client, so that the
  * command to type stays the same from one class to the next. */

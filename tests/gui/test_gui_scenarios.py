@@ -230,6 +230,8 @@ class ScenarioTest(unittest.TestCase):
                 continue  # needs a typist: test_typed_console_delivers
             if name == "long-letter":
                 continue  # a minute of animation: docs/performance.md runs it
+            if name.startswith("lab"):
+                continue  # a lab build, marked: test_gui_labs.py
             if name in TWO_HOPS and not relays:
                 continue  # mailwalk-server without a queue
             with self.subTest(scenario=name), tempfile.TemporaryDirectory() as tmp:
