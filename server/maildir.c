@@ -124,6 +124,11 @@ FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostna
 {
     maildir_unique_name(name, name_cap, hostname);
     snprintf(path, path_cap, "%s/%s/tmp/%s", root, mailbox, name);
+    return maildir_create_file(path, why, why_cap);
+}
+
+FILE *maildir_create_file(const char *path, char *why, size_t why_cap)
+{
     /* O_EXCL: if the name somehow exists, fail rather than overwrite. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {

@@ -39,6 +39,10 @@ void maildir_unique_name(char *name, size_t cap, const char *hostname);
  * only durable once the folder that holds the name is on the disk). */
 int maildir_sync_dir(const char *path, char *why, size_t why_cap);
 
+/* Create a new file at path for writing, owner-only, failing rather than
+ * overwriting if the name exists (O_EXCL). Returns it, or NULL with why. */
+FILE *maildir_create_file(const char *path, char *why, size_t why_cap);
+
 /*
  * Open a new, uniquely named file in root/mailbox/tmp/ for writing.
  * name gets the file name (also used in new/), path the whole path.

@@ -74,17 +74,7 @@ FILE *queue_open_message(const char *dir, const char *hostname, char *id, size_t
 {
     maildir_unique_name(id, id_cap, hostname);
     snprintf(path, path_cap, "%s/tmp/%s", dir, id);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fail(why, why_cap, "open", path);
-        return NULL;
-    }
-    FILE *file = fdopen(fd, "w");
-    if (file == NULL) {
-        fail(why, why_cap, "fdopen", path);
-        close(fd);
-    }
-    return file;
+    return maildir_create_file(path, why, why_cap);
 }
 
 const char *queue_state_name(enum queue_state state)
