@@ -846,6 +846,16 @@ static void script_heard(MwRun *run, const char *bytes, gsize len)
             g_io_stream_close(G_IO_STREAM(run->console), NULL, NULL);
             return;
         }
+        /* DATA refused (anything but 354): the letter must not be sent
+         * (RFC 5321 §4.1.1.4), or the server would read each of its lines
+         * as a command. Skip it, up to its ".", and go on with the next
+         * command. */
+        if (script != NULL && !go_ahead && run->script_next > 0 &&
+            g_ascii_strcasecmp(script[run->script_next - 1], "DATA") == 0) {
+            while (script[run->script_next] != NULL &&
+                   strcmp(script[run->script_next++], ".") != 0)
+                ;
+        }
         while (script != NULL && script[run->script_next] != NULL) {
             const char *next = script[run->script_next++];
             mw_run_send_line(run, next);
