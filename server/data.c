@@ -183,8 +183,6 @@ static int queue_for_relay(struct session *s, char *why, size_t why_cap)
     };
     text_copy(entry.id, sizeof entry.id, s->spool.name);
     text_copy(entry.reverse_path, sizeof entry.reverse_path, env->reverse_path);
-    size_t to_len = 0;
-    char to[1024] = "";
     for (size_t i = 0; i < env->recipient_count; i++) {
         text_copy(recipients[i].address, sizeof recipients[i].address,
                   env->recipients[i].address);
@@ -192,10 +190,9 @@ static int queue_for_relay(struct session *s, char *why, size_t why_cap)
                   env->recipients[i].mailbox);
         recipients[i].state = QUEUE_WAITING;
         recipients[i].next_attempt = entry.arrival; /* at once */
-        if (to_len < sizeof to)
-            to_len += (size_t)snprintf(to + to_len, sizeof to - to_len, "%s%s",
-                                       i ? "," : "", env->recipients[i].address);
     }
+    char to[1024];
+    queue_join_addresses(&entry, NULL, entry.count, to, sizeof to);
     int rc = queue_commit(s->config->queue_dir, s->spool.file, s->spool.path, &entry,
                           why, why_cap);
     s->spool.file = NULL; /* queue_commit closed it */

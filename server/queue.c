@@ -39,32 +39,17 @@ static int fail(char *why, size_t why_cap, const char *call, const char *path)
     return -1;
 }
 
-/* mkdir that does not mind the folder being there already. */
-static int make_dir(const char *path, char *why, size_t why_cap)
-{
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
-        return fail(why, why_cap, "mkdir", path);
-    return 0;
-}
-
 int queue_create(const char *dir, char *why, size_t why_cap)
 {
-    /* Like maildir_create_root: make the parents too (mkdir -p). */
-    char path[4096];
-    text_copy(path, sizeof path, dir);
-    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        if (make_dir(path, why, why_cap) < 0)
-            return -1;
-        *slash = '/';
-    }
-    if (make_dir(path, why, why_cap) < 0)
+    /* The same mkdir -p (and "can we write there?") as a Maildir root. */
+    if (maildir_create_root(dir, why, why_cap) < 0)
         return -1;
     static const char *const subfolders[] = {"tmp", "messages", "envelopes"};
     for (size_t i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, subfolders[i]);
-        if (make_dir(path, why, why_cap) < 0)
-            return -1;
+        char path[4200];
+        snprintf(path, sizeof path, "%.4000s/%s", dir, subfolders[i]);
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+            return fail(why, why_cap, "mkdir", path);
     }
     return 0;
 }
@@ -514,4 +499,15 @@ const char *queue_domain_of(const char *address)
 {
     const char *at = strrchr(address, '@');
     return at ? at + 1 : "";
+}
+
+void queue_join_addresses(const struct queue_entry *e, const size_t *which, size_t n,
+                          char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < n && used < cap; k++) {
+        const char *address = e->recipients[which ? which[k] : k].address;
+        used += (size_t)snprintf(out + used, cap - used, "%s%s", k ? "," : "", address);
+    }
 }

@@ -128,6 +128,11 @@ long queue_tidy(const char *dir, time_t now, long min_age);
 int queue_request_flush(const char *dir, char *why, size_t why_cap);
 bool queue_take_flush_request(const char *dir);
 
+/* The addresses of n recipients of e, joined by commas, for the event
+ * log: recipients[which[k]] for k < n, or the first n when which is NULL. */
+void queue_join_addresses(const struct queue_entry *e, const size_t *which, size_t n,
+                          char *out, size_t cap);
+
 /* The domain of an address: what follows its last '@' ("" if none). */
 const char *queue_domain_of(const char *address);
 

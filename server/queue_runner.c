@@ -218,10 +218,8 @@ static void relay_domain(const struct runner *r, struct queue_entry *e,
         snprintf(remote, sizeof remote, "%s:%s", route->host, route->port);
         /* RFC 3464 §2.3.5: Remote-MTA names the host, not the port. */
         text_copy(remote_mta, sizeof remote_mta, route->host);
-        char to[1024] = "", try[16];
-        for (size_t k = 0, used = 0; k < n && used < sizeof to; k++)
-            used += (size_t)snprintf(to + used, sizeof to - used, "%s%s", k ? "," : "",
-                                     addresses[k]);
+        char to[1024], try[16];
+        queue_join_addresses(e, which, n, to, sizeof to);
         snprintf(try, sizeof try, "%u", e->recipients[which[0]].attempts + 1);
         event_log_write(r->log, "queue", "attempt", "id", e->id, "host", remote, "to",
                         to, "try", try, NULL);

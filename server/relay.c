@@ -21,7 +21,7 @@
 #include "smtp_client.h"
 #include "text_buffer.h"
 
-/* Write the same answer for every recipient still without one. */
+/* Write the same answer for every recipient of the attempt. */
 static void answer_all(const struct relay_job *job, struct relay_answer *answers,
                        int code, const char *enhanced, const char *text)
 {
