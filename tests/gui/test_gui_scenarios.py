@@ -41,17 +41,6 @@ def listening(port):
     return "LISTEN" in out
 
 
-def server_relays():
-    """Does this mailwalk-server have a queue (issue 5)? The two-hop
-    scenarios need it."""
-    server = os.path.join(os.path.dirname(os.path.dirname(MAILWALK)), "server",
-                          "mailwalk-server")
-    out = subprocess.run([server, "--help"], capture_output=True, text=True).stdout
-    return "--queue" in out
-
-
-TWO_HOPS = ["alice-to-bob", "bob-is-down", "no-such-user"]
-
 
 def letters(maildir, mailbox):
     """The files of every letter in one mailbox, read or not."""
@@ -134,8 +123,6 @@ class ScenarioTest(unittest.TestCase):
         return result.stdout, m.group(1)
 
     def test_alice_to_bob_arrives_through_two_hops(self):
-        if not server_relays():
-            self.skipTest("mailwalk-server has no --queue yet")
         with tempfile.TemporaryDirectory() as tmp:
             transcript = os.path.join(tmp, "story.txt")
             svg = os.path.join(tmp, "story.svg")
@@ -168,8 +155,6 @@ class ScenarioTest(unittest.TestCase):
             self.assertNotIn("<image", picture)
 
     def test_bob_is_down_then_the_retry_delivers(self):
-        if not server_relays():
-            self.skipTest("mailwalk-server has no --queue yet")
         with tempfile.TemporaryDirectory() as tmp:
             transcript = os.path.join(tmp, "story.txt")
             out, run = self.play_and_keep("bob-is-down", tmp, "--autoplay",
@@ -187,8 +172,6 @@ class ScenarioTest(unittest.TestCase):
             self.assertEqual(order, sorted(order), text)
 
     def test_no_such_user_bounces_to_alice(self):
-        if not server_relays():
-            self.skipTest("mailwalk-server has no --queue yet")
         with tempfile.TemporaryDirectory() as tmp:
             out, run = self.play_and_keep("no-such-user", tmp, "--autoplay")
             self.assertIn("1 bounce in Alice's Maildir", out)
@@ -222,7 +205,6 @@ class ScenarioTest(unittest.TestCase):
             self.assertIn("S: 221", text)
 
     def test_every_scenario_plays_to_its_end(self):
-        relays = server_relays()
         for name in scenarios():
             if name == "your-client":
                 continue  # needs a client: test_your_own_client_is_shown
@@ -232,8 +214,6 @@ class ScenarioTest(unittest.TestCase):
                 continue  # a minute of animation: docs/performance.md runs it
             if name.startswith("lab"):
                 continue  # a lab build, marked: test_gui_labs.py
-            if name in TWO_HOPS and not relays:
-                continue  # mailwalk-server without a queue
             with self.subTest(scenario=name), tempfile.TemporaryDirectory() as tmp:
                 shot = os.path.join(tmp, name + ".png")
                 result = subprocess.run(
