@@ -162,21 +162,26 @@ enum wire_status wire_write(struct wire *w, const void *data, size_t len)
         return wire_tls_write(w, data, len); /* TLS encrypts: wire_tls.c */
     const char *p = data;
     while (len > 0) {
-        /* A signal must not cut a reply in half: on EINTR, just go on. */
-        enum wire_status status = wire_wait(w, POLLOUT, w->timeout_ms);
-        if (status == WIRE_INTERRUPTED)
+        /* Try first, wait only if we must. A reply is a few dozen bytes
+         * and the kernel's send buffer almost always has room, so asking
+         * poll() first would be a wasted system call per reply.
+         * MSG_DONTWAIT: if the buffer is full (a peer that does not read),
+         * fail with EAGAIN instead of blocking without a time limit.
+         * MSG_NOSIGNAL: a closed peer gives EPIPE here, not a fatal SIGPIPE. */
+        ssize_t n = send(w->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+            p += n;
+            len -= (size_t)n;
             continue;
-        if (status != WIRE_OK)
-            return status;
-        /* MSG_NOSIGNAL: a closed peer gives EPIPE here, not a fatal SIGPIPE. */
-        ssize_t n = send(w->fd, p, len, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno == EPIPE || errno == ECONNRESET ? WIRE_EOF : WIRE_ERROR;
         }
-        p += n;
-        len -= (size_t)n;
+        if (errno == EINTR)
+            continue; /* a signal must not cut a reply in half */
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return errno == EPIPE || errno == ECONNRESET ? WIRE_EOF : WIRE_ERROR;
+        /* The buffer is full: wait until the peer has read some of it. */
+        enum wire_status status = wire_wait(w, POLLOUT, w->timeout_ms);
+        if (status != WIRE_OK && status != WIRE_INTERRUPTED)
+            return status;
     }
     return WIRE_OK;
 }

@@ -50,9 +50,9 @@ static void on_worker_sigterm(int signo)
 /* Tell the parent we are busy or idle. One write() of a few bytes to a
  * pipe is atomic (POSIX: up to PIPE_BUF), so notes from many workers
  * never mix. */
-static void tell_parent(int fd, bool busy)
+static void tell_parent(int fd, pid_t me, bool busy)
 {
-    struct worker_status note = {.pid = getpid(), .busy = busy};
+    struct worker_status note = {.pid = me, .busy = busy};
     ssize_t ignored = write(fd, &note, sizeof note);
     (void)ignored;
 }
@@ -94,9 +94,11 @@ static int wait_for_client(const struct worker_pool *pool, int epfd, char *peer,
         if (fd < 0)
             continue; /* somebody was quicker */
         *role = pool->config->roles[index];
-        /* The session does blocking I/O with poll() timeouts (wire.c);
-         * make sure the new socket did not inherit O_NONBLOCK. */
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        /* The listener is non-blocking, but on Linux the new socket does
+         * not inherit O_NONBLOCK from it (accept(2), NOTES): it blocks,
+         * as the session's poll()-then-read() code expects. (Portable
+         * code would clear the flag with fcntl(); two system calls per
+         * client that Linux does not need.) */
         listener_format_address(&addr, len, peer, cap, 0);
         return fd;
     }
@@ -130,6 +132,9 @@ static void worker_main(struct worker_pool *pool)
     sigprocmask(SIG_UNBLOCK, &term, NULL);
     close(pool->status_pipe[0]);
 
+    /* getpid() is a real system call (glibc stopped caching it), and a
+     * worker asks for every client; ask once. */
+    pid_t me = getpid();
     unsigned long served = 0;
     char peer[64], id[64];
     int fd;
@@ -138,13 +143,12 @@ static void worker_main(struct worker_pool *pool)
     if (epfd < 0)
         _exit(1); /* the parent sees us die and says so in the log */
     while ((fd = wait_for_client(pool, epfd, peer, sizeof peer, &role)) >= 0) {
-        tell_parent(pool->status_pipe[1], true);
+        tell_parent(pool->status_pipe[1], me, true);
         /* Session ids: server start, worker pid, count. They appear in
          * Received: headers, so a message can be matched to its log. */
-        snprintf(id, sizeof id, "%lld.%ld.%lu", pool->started, (long)getpid(),
-                 ++served);
+        snprintf(id, sizeof id, "%lld.%ld.%lu", pool->started, (long)me, ++served);
         connection_serve(fd, pool->config, pool->log, id, peer, role);
-        tell_parent(pool->status_pipe[1], false);
+        tell_parent(pool->status_pipe[1], me, false);
     }
     _exit(0);
 }

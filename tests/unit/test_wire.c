@@ -303,6 +303,60 @@ static void test_write(void **state)
     assert_int_equal(wire_write(&p->w, "221 Bye\r\n", 9), WIRE_EOF);
 }
 
+/* More than the socket buffers hold, to a peer that reads slowly: the
+ * first send() fills the buffer and says EAGAIN, wire_write() waits for
+ * room and goes on, and every byte arrives in order. */
+static void test_write_more_than_the_buffer_holds(void **state)
+{
+    struct pair *p = *state;
+    enum { TOTAL = 4 * 1024 * 1024 };
+    char *big = malloc(TOTAL);
+    assert_non_null(big);
+    for (size_t i = 0; i < TOTAL; i++)
+        big[i] = (char)('a' + i % 26);
+
+    pid_t child = fork();
+    if (child == 0) { /* the slow reader: checks each byte, exit 0 if all right */
+        size_t got = 0;
+        char buf[65536];
+        ssize_t n;
+        close(p->fds[0]);   /* or our own copy would keep EOF from coming */
+        usleep(200 * 1000); /* let the writer hit a full buffer first */
+        while ((n = read(p->fds[1], buf, sizeof buf)) > 0) {
+            for (ssize_t i = 0; i < n; i++, got++)
+                if (buf[i] != (char)('a' + got % 26))
+                    _exit(2);
+        }
+        _exit(got == TOTAL ? 0 : 1);
+    }
+    assert_true(child > 0);
+    assert_int_equal(wire_write(&p->w, big, TOTAL), WIRE_OK);
+    close(p->fds[0]);           /* EOF for the reader */
+    p->fds[0] = dup(p->fds[1]); /* something for teardown to close */
+    int status = -1;
+    waitpid(child, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    free(big);
+}
+
+/* A peer that never reads cannot hold a writer for ever: once the buffer
+ * is full, wire_write() waits at most the timeout, then gives up. */
+static void test_write_to_a_peer_that_never_reads(void **state)
+{
+    struct pair *p = *state;
+    wire_init(&p->w, p->fds[0], 300);
+    enum { TOTAL = 16 * 1024 * 1024 }; /* far more than any socket buffer */
+    char *big = calloc(1, TOTAL);
+    assert_non_null(big);
+    double started = now_seconds();
+    assert_int_equal(wire_write(&p->w, big, TOTAL), WIRE_TIMEOUT);
+    double waited = now_seconds() - started;
+    assert_true(waited >= 0.25);
+    assert_true(waited < 2.0);
+    free(big);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -318,6 +372,8 @@ int main(void)
         T(test_timeout),
         T(test_trickle_times_out),
         T(test_write),
+        T(test_write_more_than_the_buffer_holds),
+        T(test_write_to_a_peer_that_never_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
