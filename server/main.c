@@ -81,8 +81,8 @@ static void set_handler(int signo, void (*handler)(int))
 }
 
 /* RFC 5321 §3.8: a server that cannot serve now answers 421 and closes. */
-static void refuse_busy(int listener, const struct server_config *config,
-                        const struct event_log *log)
+static void refuse_busy(int listener, enum listener_role role,
+                        const struct server_config *config, const struct event_log *log)
 {
     struct sockaddr_storage addr;
     socklen_t len = sizeof addr;
@@ -91,16 +91,19 @@ static void refuse_busy(int listener, const struct server_config *config,
         return; /* a worker took it after all */
     char peer[64], reply[300];
     listener_format_address(&addr, len, peer, sizeof peer, 0);
-    /* SIMPLIFICATION: on an --smtps listener the client expects a TLS
-     * handshake first, so it cannot read this plaintext 421; it sees a
-     * failed handshake instead. A real server would hand the client to a
-     * TLS-speaking process or just close. The effect is the same: try
-     * again later. */
-    int n = snprintf(reply, sizeof reply,
-                     "421 4.3.2 %s Too many connections, try again later\r\n",
-                     config->hostname);
-    ssize_t ignored = send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)ignored;
+    /* On an --smtps listener every byte, the greeting included, belongs
+     * inside TLS (RFC 8314 §3.3): a plaintext 421 would reach the client
+     * as garbage where it expects a TLS handshake. The parent does not
+     * shake hands (a client that stalls the handshake would stall the
+     * parent), so it just closes; a client treats a closed connection as
+     * a temporary failure and tries again later (RFC 5321 §4.5.4.1). */
+    if (role != ROLE_SMTPS) {
+        int n = snprintf(reply, sizeof reply,
+                         "421 4.3.2 %s Too many connections, try again later\r\n",
+                         config->hostname);
+        ssize_t ignored = send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;
+    }
     close(fd);
     event_log_write(log, "server", "refused", "peer", peer, "reason",
                     "too many sessions", NULL);
@@ -317,7 +320,7 @@ static void supervise(struct worker_pool *pool, const int *listeners,
                 continue;
             if (wait_for_free_worker(pool, OVERFLOW_GRACE_MS))
                 break; /* a worker is free: it will take the client */
-            refuse_busy(waiting[i].fd, config, log);
+            refuse_busy(waiting[i].fd, config->roles[i - 1], config, log);
         }
     }
 }

@@ -340,6 +340,22 @@ class SecurityTest(unittest.TestCase):
                 self.assertFalse(rest.startswith(b"2"), rest)
                 self.assertNotIn(b"\r\n", rest)
 
+    def test_overflow_on_the_tls_port_is_closed_not_answered_in_plaintext(self):
+        # One worker, kept busy by a TLS client on the smtps port. The next
+        # client there must get no plaintext 421 (RFC 8314 §3.3: on that
+        # port everything is inside TLS): the parent just closes.
+        with self.server("--max-sessions", "1") as server:
+            busy = TlsClient(server, server.ports["smtps"][0], implicit=True)
+            self.assertEqual(busy.reply()[0], 220)
+            with RawClient(server.ports["smtps"][0]) as late:
+                self.assertEqual(read_to_end(late), b"")
+            # On the plain port the same overflow is told why, in SMTP.
+            with RawClient(server.port) as late:
+                code, lines = late.reply()
+                self.assertEqual((code, lines[0][:6]), (421, "4.3.2 "))
+            self.assertEqual(busy.command("NOOP")[0], 250)
+            busy.close()
+
     def test_hash_password_format(self):
         hashed = hash_password("x")
         self.assertRegex(hashed, r"^pbkdf2-sha256\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$")
