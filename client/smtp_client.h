@@ -223,6 +223,18 @@ int smtp_connect_tls(struct smtp_client *c, const char *host, const char *port,
                      int timeout_ms, SSL_CTX *ctx, const char *verify_name,
                      struct smtp_reply *reply);
 
+/*
+ * A client context for STARTTLS that encrypts but does NOT check the
+ * server's certificate (TLS 1.2 or newer; use it with verify_name NULL).
+ * That stops a passive listener, not a machine in the middle, which can
+ * show any certificate it likes. It is what servers relaying to each other
+ * do by default ("opportunistic" TLS, RFC 7435): the next hop's certificate
+ * is often self-signed, and the only alternative is plaintext. Never use
+ * it where a password is sent (mailwalk-send checks, unless --insecure).
+ * Returns NULL when out of memory; free it with SSL_CTX_free().
+ */
+SSL_CTX *smtp_tls_context_unverified(void);
+
 /* Is the connection sealed by TLS now? */
 bool smtp_tls_active(const struct smtp_client *c);
 

@@ -122,6 +122,23 @@ int smtp_starttls(struct smtp_client *c, SSL_CTX *ctx, const char *verify_name,
     return 0;
 }
 
+/* A context that seals but checks nobody: see smtp_client.h for when that
+ * is the right choice (opportunistic STARTTLS between servers) and when
+ * it is not (anything with a password in it). */
+SSL_CTX *smtp_tls_context_unverified(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        return NULL;
+    /* RFC 8314 §4: "TLS 1.2 or later". */
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* SSL_VERIFY_NONE: the handshake goes on whatever the certificate
+     * says. OpenSSL still computes the verdict, and note_tls_started()
+     * shows it ("NOT checked; a check would have failed: ..."). */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    return ctx;
+}
+
 /* Implicit TLS (RFC 8314 §3.3): TCP, then TLS, then the 220 greeting. */
 int smtp_connect_tls(struct smtp_client *c, const char *host, const char *port,
                      int timeout_ms, SSL_CTX *ctx, const char *verify_name,

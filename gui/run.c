@@ -1196,8 +1196,10 @@ static void start_second_hop(MwRun *run)
     if (ok) {
         GPtrArray *args = server_args(alice, "mail.alice.example", "alice.example",
                                       run->scenario->alice_args);
+        /* --relay-tls none: the second hop stays plaintext so it can be watched. */
         const char *const more[] = {"--submission", "127.0.0.1:0", "--users",  users,
-                                    "--queue",      queue,         "--routes", routes};
+                                    "--queue",      queue,         "--routes", routes,
+                                    "--relay-tls",  "none"};
         for (guint i = 0; i < G_N_ELEMENTS(more); i++)
             g_ptr_array_add(args, g_strdup(more[i]));
         alice->wants_submission = TRUE;

@@ -103,11 +103,12 @@ printf 'wonderland\n' >"$dir/alice/password"
 chmod 600 "$dir/alice/password"
 printf 'alice:' >"$dir/alice/users"
 "$bin/server/mailwalk-server" --hash-password <"$dir/alice/password" >>"$dir/alice/users"
+# --relay-tls none: the second hop stays plaintext so it can be watched.
 "$bin/server/mailwalk-server" --listen 127.0.0.1:0 --submission 127.0.0.1:0 \
   --hostname mail.alice.example --domain alice.example \
   --maildir "$dir/alice/maildir" --users "$dir/alice/users" \
   --queue "$dir/alice/queue" --routes "$dir/alice/routes" --retry 5s,10s,30s \
-  --queue-lifetime 10m --log "$dir/alice/events.jsonl" \
+  --queue-lifetime 10m --relay-tls none --log "$dir/alice/events.jsonl" \
   >"$dir/alice/server.out" 2>&1 &
 pids+=($!)
 echo $! >"$dir/alice.pid"

@@ -74,6 +74,12 @@ static const char usage_text[] =
     "                         last one repeats; default 30m, RFC 5321\n"
     "                         §4.5.4.1)\n"
     "  --queue-lifetime TIME  give up and bounce after this long (default 5d)\n"
+    "  --relay-tls MODE       STARTTLS on the relay hop (RFC 3207): 'none'\n"
+    "                         (plaintext, as the demos use), 'opportunistic'\n"
+    "                         (when the next hop offers it; its certificate\n"
+    "                         is not checked) or 'required' (no STARTTLS, no\n"
+    "                         mail: the message waits and is retried)\n"
+    "                         (default opportunistic, RFC 7435)\n"
     "\n"
     "  --help                 show this help and exit\n"
     "  --version              show the version and exit\n"
@@ -119,6 +125,7 @@ enum {
     OPT_TRUSTED,
     OPT_RETRY,
     OPT_QUEUE_LIFETIME,
+    OPT_RELAY_TLS,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -147,6 +154,7 @@ static const struct option long_options[] = {
     {"trusted", required_argument, NULL, OPT_TRUSTED},
     {"retry", required_argument, NULL, OPT_RETRY},
     {"queue-lifetime", required_argument, NULL, OPT_QUEUE_LIFETIME},
+    {"relay-tls", required_argument, NULL, OPT_RELAY_TLS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -287,6 +295,27 @@ static bool add_trusted(struct server_config *config, const char *text)
     return true;
 }
 
+/* --relay-tls none|opportunistic|required. */
+static bool parse_relay_tls(struct server_config *config, const char *text)
+{
+    static const enum relay_tls_mode modes[] = {
+        RELAY_TLS_NONE,
+        RELAY_TLS_OPPORTUNISTIC,
+        RELAY_TLS_REQUIRED,
+    };
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        if (strcmp(text, config_relay_tls_name(modes[i])) == 0) {
+            config->relay_tls = modes[i];
+            return true;
+        }
+    }
+    fprintf(stderr,
+            "mailwalk-server: --relay-tls wants none, opportunistic or required, "
+            "not '%s'\n",
+            text);
+    return false;
+}
+
 static void set_defaults(struct server_config *config)
 {
     memset(config, 0, sizeof *config);
@@ -301,6 +330,10 @@ static void set_defaults(struct server_config *config)
     config->retry_schedule[0] = 30 * 60;
     config->retry_count = 1;
     config->queue_lifetime = 5 * 24 * 60 * 60;
+    /* RFC 3207 §6: "The additional option of using TLS when possible
+     * SHOULD also be provided"; it is what real MTAs do by default (RFC
+     * 7435). The demos pass --relay-tls none so the relay hop can be read. */
+    config->relay_tls = RELAY_TLS_OPPORTUNISTIC;
 }
 
 /* Apply one option; false means an error was printed. */
@@ -386,6 +419,8 @@ static bool apply_option(struct server_config *config, int code, char *arg)
                 "2m, 4h or 5d\n",
                 arg);
         return false;
+    case OPT_RELAY_TLS:
+        return parse_relay_tls(config, arg);
     }
     return false;
 }
@@ -448,6 +483,19 @@ const char *config_role_name(enum listener_role role)
         return "submission";
     case ROLE_SMTPS:
         return "smtps";
+    }
+    return "?";
+}
+
+const char *config_relay_tls_name(enum relay_tls_mode mode)
+{
+    switch (mode) {
+    case RELAY_TLS_NONE:
+        return "none";
+    case RELAY_TLS_OPPORTUNISTIC:
+        return "opportunistic";
+    case RELAY_TLS_REQUIRED:
+        return "required";
     }
     return "?";
 }

@@ -32,6 +32,21 @@ enum listener_role {
     ROLE_SMTPS,
 };
 
+/*
+ * --relay-tls: does the queue runner seal the relay hop with STARTTLS
+ * (RFC 3207) when it talks to the next hop? (relay.c; docs/relay.md)
+ *   none           never: the hop stays readable (the classroom demos);
+ *   opportunistic  when the next hop offers it, without checking its
+ *                  certificate (RFC 7435); plaintext when it does not;
+ *   required       always: a next hop without STARTTLS gets nothing, the
+ *                  message waits and is retried.
+ */
+enum relay_tls_mode {
+    RELAY_TLS_NONE,
+    RELAY_TLS_OPPORTUNISTIC,
+    RELAY_TLS_REQUIRED,
+};
+
 struct ssl_ctx_st; /* OpenSSL's SSL_CTX, from <openssl/ssl.h> */
 struct routes;     /* the --routes file, from routes.h */
 
@@ -64,7 +79,8 @@ struct server_config {
     size_t trusted_count;
     long retry_schedule[CONFIG_MAX_RETRIES]; /* --retry: seconds between tries */
     size_t retry_count;
-    long queue_lifetime; /* --queue-lifetime: seconds before we give up */
+    long queue_lifetime;           /* --queue-lifetime: seconds before we give up */
+    enum relay_tls_mode relay_tls; /* --relay-tls: STARTTLS to the next hop? */
     /* Set by main.c after the options, before the workers start: the
      * OpenSSL context with our certificate, or NULL when TLS is off. */
     struct ssl_ctx_st *tls_context;
@@ -84,6 +100,9 @@ enum config_result config_parse(int argc, char **argv, struct server_config *con
 
 /* The role's name ("plain", "submission", "smtps"), for logs. */
 const char *config_role_name(enum listener_role role);
+
+/* The mode's name as --relay-tls spells it ("none", ...), for logs. */
+const char *config_relay_tls_name(enum relay_tls_mode mode);
 
 /* Is `domain` one of ours (case-insensitively, RFC 5321 §2.4)? */
 bool config_is_local_domain(const struct server_config *config, const char *domain);

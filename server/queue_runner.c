@@ -93,10 +93,12 @@ static int read_message(const struct runner *r, const char *id, char **text,
 
 /* ----- recording outcomes ----------------------------------------------- */
 
-/* One recipient's answer, turned into its new state (queue_policy.c). */
+/* One recipient's answer, turned into its new state (queue_policy.c).
+ * tls: "yes" if the answer came through TLS (--relay-tls), else "no"; the
+ * events say it, so the log shows how each letter crossed the hop. */
 static void record_answer(const struct runner *r, const struct queue_entry *e,
                           struct queue_recipient *rcpt, const struct relay_answer *a,
-                          const char *remote, bool *bounced_now)
+                          const char *remote, const char *tls, bool *bounced_now)
 {
     rcpt->attempts++;
     text_copy(rcpt->last_reply, sizeof rcpt->last_reply, a->text);
@@ -108,7 +110,7 @@ static void record_answer(const struct runner *r, const struct queue_entry *e,
     case OUTCOME_DELIVERED:
         rcpt->state = QUEUE_SENT;
         event_log_write(r->log, "queue", "relayed", "id", e->id, "to", rcpt->address,
-                        "host", remote, "reply", a->text, NULL);
+                        "host", remote, "reply", a->text, "tls", tls, NULL);
         return;
     case OUTCOME_BOUNCE:
         rcpt->state = QUEUE_BOUNCED;
@@ -116,7 +118,7 @@ static void record_answer(const struct runner *r, const struct queue_entry *e,
             snprintf(rcpt->status, sizeof rcpt->status, "5.0.0");
         *bounced_now = true;
         event_log_write(r->log, "queue", "bounced", "id", e->id, "to", rcpt->address,
-                        "status", rcpt->status, "why", a->text, NULL);
+                        "status", rcpt->status, "why", a->text, "tls", tls, NULL);
         return;
     case OUTCOME_RETRY:
         break;
@@ -134,7 +136,7 @@ static void record_answer(const struct runner *r, const struct queue_entry *e,
         text_copy(rcpt->last_reply, sizeof rcpt->last_reply, text);
         *bounced_now = true;
         event_log_write(r->log, "queue", "bounced", "id", e->id, "to", rcpt->address,
-                        "status", rcpt->status, "why", text, NULL);
+                        "status", rcpt->status, "why", text, "tls", tls, NULL);
         return;
     }
     if (rcpt->status[0] == '\0')
@@ -149,7 +151,7 @@ static void record_answer(const struct runner *r, const struct queue_entry *e,
     format_time(rcpt->next_attempt, at, sizeof at);
     snprintf(in, sizeof in, "%lds", (long)(rcpt->next_attempt - r->now));
     event_log_write(r->log, "queue", "deferred", "id", e->id, "to", rcpt->address,
-                    "reply", a->text, "retry_at", at, "retry_in", in, NULL);
+                    "reply", a->text, "retry_at", at, "retry_in", in, "tls", tls, NULL);
 }
 
 /* ----- the two ways out: a Maildir here, or the next hop ---------------- */
@@ -173,7 +175,7 @@ static void deliver_local_recipient(const struct runner *r, struct queue_entry *
     struct relay_answer a = {.code = 0};
     snprintf(a.enhanced, sizeof a.enhanced, "4.3.0");
     snprintf(a.text, sizeof a.text, "local delivery failed: %.480s", why);
-    record_answer(r, e, rcpt, &a, "", bounced_now);
+    record_answer(r, e, rcpt, &a, "", "no", bounced_now);
 }
 
 /* Is this recipient's time to be tried now? */
@@ -206,6 +208,7 @@ static void relay_domain(const struct runner *r, struct queue_entry *e,
     const struct route *route =
         r->config->routes ? routes_find(r->config->routes, domain) : NULL;
     char remote[300] = "", remote_mta[256] = "";
+    bool sealed = false;
     if (route == NULL) {
         /* The route was removed since the message was queued. */
         for (size_t k = 0; k < n; k++) {
@@ -235,14 +238,15 @@ static void relay_domain(const struct runner *r, struct queue_entry *e,
             .message = text,
             .message_len = len,
             .timeout_ms = r->config->timeout_seconds * 1000,
+            .tls = r->config->relay_tls,
             .log = r->log,
             .log_session = "relay",
         };
-        relay_attempt(&job, answers);
+        sealed = relay_attempt(&job, answers);
     }
     for (size_t k = 0; k < n; k++)
         record_answer(r, e, &e->recipients[which[k]], &answers[k], remote_mta,
-                      &bounced_now[which[k]]);
+                      sealed ? "yes" : "no", &bounced_now[which[k]]);
 out:
     free(which);
     free(addresses);

@@ -11,6 +11,8 @@
  *    its own. The caller (queue_runner.c) turns codes into outcomes.
  *  - The final reply to DATA is the moment responsibility passes (§6.1):
  *    after "250" Bob's server has it, and we may forget it.
+ *  - Between EHLO and MAIL, --relay-tls decides whether we seal the hop
+ *    with STARTTLS (RFC 3207): see start_tls() below and docs/relay.md.
  */
 #include "relay.h"
 
@@ -70,8 +72,131 @@ static void log_line(void *user, enum smtp_direction direction, const char *line
     event_log_line(job->log, job->log_session, event, line, len);
 }
 
-void relay_attempt(const struct relay_job *job, struct relay_answer *answers)
+/* A note of our own in the same transcript ("relay_note"): a decision
+ * that sent nothing over the wire, so the log says why. */
+static void note(const struct relay_job *job, const char *text)
 {
+    event_log_line(job->log, job->log_session, "relay_note", text, strlen(text));
+}
+
+/* ----- STARTTLS on the relay hop (--relay-tls) --------------------------- */
+
+/* How the STARTTLS step ended, and so what relay_attempt does next. */
+enum tls_step {
+    TLS_STEP_PLAINTEXT, /* go on without TLS */
+    TLS_STEP_SEALED,    /* TLS is on and EHLO was said again: go on */
+    TLS_STEP_QUIT,      /* answers are written: say QUIT, then close */
+    TLS_STEP_CLOSE,     /* answers are written: the connection is unusable */
+};
+
+/* Not now: a temporary failure of ours (code 0: no reply decided it), so
+ * the message waits in the queue and is tried again. RFC 3207 §6: after a
+ * failed negotiation the client "should try negotiate TLS in a later
+ * session, until some locally-chosen timeout occurs" - for us the
+ * --queue-lifetime, after which the message bounces as usual. 4.7.0:
+ * "other or undefined security status" (RFC 3463 §3.8). */
+static void defer_for_tls(const struct relay_job *job, struct relay_answer *answers,
+                          const char *text)
+{
+    answer_all(job, answers, 0, "4.7.0", text);
+    note(job, text);
+}
+
+/* The next hop's EHLO reply did not list STARTTLS. */
+static enum tls_step no_starttls_offered(const struct relay_job *job,
+                                         struct relay_answer *answers)
+{
+    if (job->tls == RELAY_TLS_REQUIRED) {
+        /* The envelope never goes out in plaintext: not even MAIL FROM,
+         * which names the sender. */
+        defer_for_tls(job, answers,
+                      "the next hop does not offer STARTTLS, and --relay-tls "
+                      "required forbids plaintext: nothing sent, try again later");
+        return TLS_STEP_QUIT;
+    }
+    /* Opportunistic (RFC 7435): better plaintext than no mail at all -
+     * most of the Internet's mail went this way for years. */
+    note(job, "the next hop does not offer STARTTLS: going on in plaintext "
+              "(--relay-tls opportunistic)");
+    return TLS_STEP_PLAINTEXT;
+}
+
+/* STARTTLS was offered: ask for it, run the handshake, say EHLO again. */
+static enum tls_step seal(const struct relay_job *job, struct smtp_client *c,
+                          struct relay_answer *answers)
+{
+    /* We do NOT check the next hop's certificate (the context says
+     * SSL_VERIFY_NONE and no name is given). A classroom's Bob has a
+     * self-signed certificate that nobody vouches for, and so do many
+     * real MTAs: there is no name to check it against without MTA-STS
+     * (RFC 8461) or DANE (RFC 7672). Unchecked TLS still stops a passive
+     * listener; a machine in the middle can show its own certificate
+     * (RFC 3207 §4.1 leaves that decision to us). The transcript says
+     * "NOT checked" so that nobody mistakes it for more. */
+    SSL_CTX *ctx = smtp_tls_context_unverified();
+    if (ctx == NULL) {
+        defer_for_tls(job, answers, "cannot start TLS: out of memory");
+        return TLS_STEP_QUIT;
+    }
+    struct smtp_reply reply;
+    int rc = smtp_starttls(c, ctx, NULL, &reply);
+    /* The connection keeps its own reference to the context (SSL_new
+     * counts it), so ours can go now. */
+    SSL_CTX_free(ctx);
+
+    char text[700];
+    if (rc < 0) {
+        /* After the 220 the handshake failed (or the connection broke): the
+         * TLS state is half-made, so no QUIT, just close (RFC 3207 §4:
+         * "it SHOULD abort the connection"). */
+        snprintf(text, sizeof text, "STARTTLS with %.40s:%.10s failed: %.400s",
+                 job->host, job->port, c->error);
+        defer_for_tls(job, answers, text);
+        return TLS_STEP_CLOSE;
+    }
+    if (reply.code != 220) {
+        /* 454 "TLS not available due to temporary reason", or 501. §4: the
+         * client decides by local policy; ours is to wait and try again,
+         * never to fall back to plaintext after STARTTLS was offered.
+         * The connection is still plaintext and in order: say QUIT. */
+        char line[512];
+        smtp_reply_first_line(&reply, line, sizeof line);
+        snprintf(text, sizeof text, "the next hop offered STARTTLS but refused it: %s",
+                 line);
+        defer_for_tls(job, answers, text);
+        return TLS_STEP_QUIT;
+    }
+    /* §4.2: what the plaintext EHLO reply said is forgotten (the library
+     * has cleared it); the sealed EHLO reply is the list we go by. */
+    if (smtp_ehlo(c, job->helo_name, &reply) < 0) {
+        broke(job, answers, c);
+        return TLS_STEP_CLOSE;
+    }
+    if (reply.code / 100 != 2) {
+        reply_for_all(job, answers, &reply);
+        return TLS_STEP_QUIT;
+    }
+    return TLS_STEP_SEALED;
+}
+
+/* After the first EHLO: STARTTLS or not, as --relay-tls says. */
+static enum tls_step start_tls(const struct relay_job *job, struct smtp_client *c,
+                               struct relay_answer *answers)
+{
+    if (job->tls == RELAY_TLS_NONE) {
+        if (c->ext.starttls)
+            note(job, "the next hop offers STARTTLS; --relay-tls none: staying in "
+                      "plaintext, so this hop can be read");
+        return TLS_STEP_PLAINTEXT;
+    }
+    if (!c->ext.starttls)
+        return no_starttls_offered(job, answers);
+    return seal(job, c, answers);
+}
+
+bool relay_attempt(const struct relay_job *job, struct relay_answer *answers)
+{
+    bool sealed = false;
     struct smtp_client c;
     struct smtp_reply reply, mail_reply, data_reply;
     smtp_client_init(&c, log_line, (void *)job);
@@ -87,7 +212,7 @@ void relay_attempt(const struct relay_job *job, struct relay_answer *answers)
          * a hang-up): close it, or the runner, which lives for days, would
          * keep one socket per such attempt. */
         smtp_close(&c);
-        return;
+        return false;
     }
     if (reply.code != 220) {
         reply_for_all(job, answers, &reply); /* 421 / 554: not now, or never */
@@ -98,6 +223,21 @@ void relay_attempt(const struct relay_job *job, struct relay_answer *answers)
     if (reply.code / 100 != 2) {
         reply_for_all(job, answers, &reply);
         goto quit;
+    }
+    /* 2. STARTTLS and a second EHLO, as --relay-tls says (RFC 3207 §4).
+     * Everything after this - the 8BITMIME check too - goes by the EHLO
+     * reply we got last. */
+    switch (start_tls(job, &c, answers)) {
+    case TLS_STEP_PLAINTEXT:
+        break;
+    case TLS_STEP_SEALED:
+        sealed = true;
+        break;
+    case TLS_STEP_QUIT:
+        goto quit;
+    case TLS_STEP_CLOSE:
+        smtp_close(&c);
+        return false;
     }
     /* RFC 6152 §3: 8-bit text may only go to a server that said 8BITMIME;
      * we do not convert, so we must give up (5.6.3: conversion needed). */
@@ -113,7 +253,7 @@ void relay_attempt(const struct relay_job *job, struct relay_answer *answers)
         goto quit;
     }
 
-    /* 2. Mail transfer: MAIL, a RCPT each, DATA (pipelined if offered). */
+    /* 3. Mail transfer: MAIL, a RCPT each, DATA (pipelined if offered). */
     struct smtp_mail_options options = {
         .size = job->message_len,
         .body_8bit = job->body_8bit,
@@ -172,7 +312,7 @@ void relay_attempt(const struct relay_job *job, struct relay_answer *answers)
                      "no reply to the end of data: %.400s", c.error);
         }
         smtp_close(&c);
-        return;
+        return sealed;
     }
     /* The verdict on the message, for every recipient RCPT accepted. */
     struct relay_answer final;
@@ -182,12 +322,13 @@ void relay_attempt(const struct relay_job *job, struct relay_answer *answers)
             answers[i] = final;
 
 quit:
-    /* 3. Termination (§4.1.1.10): QUIT, 221, close. */
+    /* 4. Termination (§4.1.1.10): QUIT, 221, close. */
     smtp_quit(&c, &reply);
     smtp_close(&c);
-    return;
+    return sealed;
 
 broken:
     broke(job, answers, &c);
     smtp_close(&c);
+    return sealed;
 }

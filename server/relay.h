@@ -4,9 +4,10 @@
  * Here Alice's server turns client: it connects to Bob's server and speaks
  * the sender side of SMTP, with the same client library mailwalk-send uses
  * (client/smtp_client.h). One attempt is one SMTP session: greeting, EHLO,
- * MAIL, a RCPT per recipient, DATA, QUIT. What comes back is one answer
- * per recipient, because RFC 5321 §3.3 gives every RCPT its own reply: Bob's
- * server may take the message for bob and refuse it for carol.
+ * [STARTTLS and EHLO again, per --relay-tls,] MAIL, a RCPT per recipient,
+ * DATA, QUIT. What comes back is one answer per recipient, because RFC 5321
+ * §3.3 gives every RCPT its own reply: Bob's server may take the message
+ * for bob and refuse it for carol.
  */
 #ifndef MAILWALK_RELAY_H
 #define MAILWALK_RELAY_H
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "event_log.h"
 
 /* What the next hop said about one recipient. */
@@ -36,11 +38,15 @@ struct relay_job {
     const char *message;         /* the text as queued ("\n" line ends; the library */
     size_t message_len;          /* sends CR LF and dot-stuffs) */
     int timeout_ms;              /* longest wait for one reply */
+    enum relay_tls_mode tls;     /* --relay-tls: STARTTLS before MAIL? */
     const struct event_log *log; /* each line to and from the hop goes here */
     const char *log_session;     /* ...under this session name */
 };
 
-/* Make one attempt; answers[i] is filled for recipients[i]. */
-void relay_attempt(const struct relay_job *job, struct relay_answer *answers);
+/* Make one attempt; answers[i] is filled for recipients[i]. Returns true
+ * if the session was sealed with TLS (STARTTLS) before the envelope was
+ * sent, so that every answer came through TLS; false if it stayed
+ * plaintext (or ended before MAIL). */
+bool relay_attempt(const struct relay_job *job, struct relay_answer *answers);
 
 #endif

@@ -739,6 +739,180 @@ class RetryAndBounceTest(RelayTestCase):
         self.assertEqual(len(alice.messages("alice")), 1)  # one bounce, no more
 
 
+# ----- STARTTLS on the relay hop (--relay-tls) -------------------------------
+
+def top_received(message):
+    """The newest Received: header (the last hop's), unfolded."""
+    header = message.split(b"\n\n", 1)[0].decode("latin-1")
+    unfolded = re.sub(r"\n[ \t]+", " ", header)
+    return re.findall(r"^Received: .*$", unfolded, re.M)[0]
+
+
+class RelayTlsTest(RelayTestCase):
+    """RFC 3207 between servers: opportunistic by default (RFC 7435), none
+    for the demos, required for a hop that must never see plaintext. The
+    next hop's Received: header says ESMTPS when the hop was sealed
+    (RFC 3848), and Alice's "relayed"/"deferred" events say tls yes/no."""
+
+    def relay_lines(self, server, event="relay_out"):
+        return [e["text"] for e in server.events(event, session="relay")]
+
+    def test_opportunistic_is_the_default_and_seals_the_hop(self):
+        """Bob's server offers STARTTLS (as every mailwalk-server does): with
+        no --relay-tls, Alice's server says STARTTLS, takes the self-signed
+        certificate without checking it, says EHLO again and relays."""
+        bob = self.bob()
+        alice = self.alice(bob.port, "--trusted", "127.0.0.0/8")
+        _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+        qid = queue_id(final)
+        [message] = bob.wait_for_messages("bob")
+        self.assertRegex(top_received(message),
+                         r"by mail\.bob\.example \(mailwalk-server\) with ESMTPS id ")
+        [relayed] = alice.wait_for_event("relayed", id=qid)
+        self.assertEqual(relayed.get("tls"), "yes")
+        out = self.relay_lines(alice)
+        self.assertIn("STARTTLS", out)
+        # EHLO, STARTTLS, EHLO again (RFC 3207 §4.2), and only then MAIL.
+        self.assertEqual([line.split()[0] for line in out[:4]],
+                         ["EHLO", "STARTTLS", "EHLO", "MAIL"])
+        notes = self.relay_lines(alice, "relay_note")
+        self.assertTrue([n for n in notes if n.startswith("TLS started")
+                         and "NOT checked" in n], notes)
+        self.assertTrue(bob.events("tls", result="ok"))
+        self.wait_queue_empty(alice)
+
+    def test_opportunistic_to_a_require_tls_hop_is_delivered(self):
+        """Bob's server says 530 5.7.0 to MAIL before STARTTLS
+        (--require-tls); in plaintext that bounced every message."""
+        bob = self.bob("--require-tls")
+        alice = self.alice(bob.port, "--trusted", "127.0.0.0/8")  # the default
+        _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"],
+                          body="Subject: sealed\r\n\r\nover TLS")
+        qid = queue_id(final)
+        [message] = bob.wait_for_messages("bob")
+        self.assertTrue(message.endswith(b"\n\nover TLS\n"))
+        self.assertIn("with ESMTPS id", top_received(message))
+        [relayed] = alice.wait_for_event("relayed", id=qid)
+        self.assertEqual(relayed["tls"], "yes")
+        alice.wait_for_event("done", id=qid)
+        self.assertEqual(alice.events("bounced"), [])
+        self.assertEqual(alice.messages("alice"), [])  # no bounce
+        self.wait_queue_empty(alice)
+
+    def test_none_to_a_require_tls_hop_sends_nothing_sealed(self):
+        """--relay-tls none never says STARTTLS, even when it is offered:
+        a --require-tls hop refuses MAIL (530 5.7.0) and the message
+        bounces, as it did before --relay-tls existed."""
+        bob = self.bob("--require-tls")
+        alice = self.alice(bob.port, "--trusted", "127.0.0.0/8",
+                           "--relay-tls", "none")
+        _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+        qid = queue_id(final)
+        [dsn] = alice.wait_for_messages("alice")
+        self.assertIn(b"Diagnostic-Code: smtp; 530 5.7.0", dsn)
+        alice.wait_for_event("done", id=qid)
+        [bounced] = alice.events("bounced", id=qid)
+        self.assertEqual((bounced["status"], bounced["tls"]), ("5.7.0", "no"))
+        self.assertNotIn("STARTTLS", self.relay_lines(alice))
+        self.assertTrue([n for n in self.relay_lines(alice, "relay_note")
+                         if "--relay-tls none" in n])
+        self.assertEqual(bob.messages("bob"), [])
+        self.assertEqual(bob.events("tls"), [])
+        self.wait_queue_empty(alice)
+
+    def test_required_to_a_hop_without_starttls_sends_no_envelope(self):
+        """A next hop that offers no STARTTLS gets EHLO and QUIT, never MAIL
+        FROM; the message waits in the queue and is tried again."""
+        with FakeMTA(hostname="mail.bob.example") as bob:
+            alice = self.alice(bob.port, "--trusted", "127.0.0.0/8",
+                               "--relay-tls", "required")
+            _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+            qid = queue_id(final)
+            deferred = alice.wait_for_event("deferred", count=2, id=qid)
+            self.assertGreaterEqual(bob.connections, 2)
+            self.assertEqual(bob.messages, [])
+            self.assertEqual({line.split()[0] for line in bob.lines},
+                             {"EHLO", "QUIT"}, bob.lines)
+        for d in deferred:
+            self.assertIn("does not offer STARTTLS", d["reply"])
+            self.assertEqual(d["tls"], "no")
+        self.assertEqual(alice.events("bounced"), [])
+        self.assertEqual(queue_ids(self.queue), [qid])
+
+        def listing():
+            _, out, _ = run_queue_tool("--queue", self.queue)
+            return out if "attempts so far" in out else None
+        out = wait_for(listing, what="--list to show the waiting message")
+        self.assertIn("1 message waiting", out)
+        self.assertRegex(out, r"last answer: the next hop does not offer STARTTLS")
+
+    def test_required_to_a_hop_with_starttls_is_delivered(self):
+        bob = self.bob()
+        alice = self.alice(bob.port, "--trusted", "127.0.0.0/8",
+                           "--relay-tls", "required")
+        _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+        qid = queue_id(final)
+        [message] = bob.wait_for_messages("bob")
+        self.assertIn("with ESMTPS id", top_received(message))
+        self.assertEqual(alice.wait_for_event("relayed", id=qid)[0]["tls"], "yes")
+        self.wait_queue_empty(alice)
+
+    def test_opportunistic_without_starttls_goes_on_in_plaintext(self):
+        with FakeMTA(hostname="mail.bob.example") as bob:
+            alice = self.alice(bob.port, "--trusted", "127.0.0.0/8")
+            _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+            qid = queue_id(final)
+            [relayed] = alice.wait_for_event("relayed", id=qid)
+            self.assertEqual(relayed["tls"], "no")
+            self.assertEqual(len(bob.messages), 1)
+            self.assertNotIn("STARTTLS", bob.lines)
+        self.assertTrue([n for n in self.relay_lines(alice, "relay_note")
+                         if "does not offer STARTTLS" in n])
+        self.wait_queue_empty(alice)
+
+    def test_starttls_refused_or_broken_is_deferred_not_plaintext(self):
+        """STARTTLS offered, then 454 (first attempt) or a 220 with no TLS
+        behind it (second attempt, the handshake times out): each is a
+        temporary failure, and the envelope is never sent in plaintext.
+        The third attempt gets a hop that offers nothing, and goes."""
+        def answer(connection, verb, argument):
+            if verb == "STARTTLS" and connection == 1:
+                return "454 4.7.0 TLS not available due to temporary reason"
+            if verb == "STARTTLS" and connection == 2:
+                return "220 2.0.0 Ready to start TLS"  # ...but no TLS follows
+            if verb == "EHLO" and connection == 3:
+                return "250 mail.bob.example"  # no STARTTLS at all now
+            return None
+
+        with FakeMTA(answer, hostname="mail.bob.example",
+                     extensions=["8BITMIME", "STARTTLS"]) as bob:
+            alice = self.alice(bob.port, "--trusted", "127.0.0.0/8", "--timeout", "1")
+            _, final = submit(alice.port, "alice@alice.example", ["bob@bob.example"])
+            qid = queue_id(final)
+            alice.wait_for_event("done", id=qid)
+            self.assertEqual(bob.connections, 3)
+            self.assertEqual(len(bob.messages), 1)
+            mails = [line for line in bob.lines if line.startswith("MAIL")]
+            self.assertEqual(len(mails), 1)
+        replies = [d["reply"] for d in alice.events("deferred", id=qid)]
+        self.assertEqual(len(replies), 2, replies)
+        self.assertIn("refused it: 454 4.7.0", replies[0])
+        self.assertRegex(replies[1], r"STARTTLS with .* failed: .*TLS handshake failed")
+        self.assertEqual(alice.events("relayed", id=qid)[0]["tls"], "no")
+        self.wait_queue_empty(alice)
+
+    def test_bad_mode_is_refused_at_start(self):
+        r = subprocess.run([program("MAILWALK_SERVER", "server/mailwalk-server"),
+                            "--listen", "127.0.0.1:0", "--relay-tls", "maybe"],
+                           capture_output=True, timeout=WAIT_SECONDS)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"--relay-tls", r.stderr)
+        self.assertIn(b"'maybe'", r.stderr)
+        r = subprocess.run([program("MAILWALK_SERVER", "server/mailwalk-server"),
+                            "--help"], capture_output=True, timeout=WAIT_SECONDS)
+        self.assertIn(b"--relay-tls MODE", r.stdout)
+
+
 # ----- durability and the queue folder ---------------------------------------
 
 class DurabilityTest(RelayTestCase):
