@@ -512,7 +512,7 @@ static int read_password(const struct options *o, char *password, size_t cap)
 /* ---- TLS setup ----------------------------------------------------------- */
 
 /*
- * The OpenSSL context for this run: TLS 1.2 or newer (RFC 8314 §4.1), and
+ * The OpenSSL context for this run: TLS 1.2 or newer (RFC 8314 §4), and
  * the certificate checked against the system's CAs, or only against
  * --cafile, or - with --insecure - not at all. Returns NULL (message
  * printed) if the CA file cannot be read.
