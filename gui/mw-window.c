@@ -852,6 +852,16 @@ static GskRenderNode *widget_node(GtkWidget *widget, int *width, int *height,
         return NULL;
     }
     GdkPaintable *paintable = gtk_widget_paintable_new(widget);
+    /* The picture at its own size, one pixel for one pixel. A window's
+     * picture is a little larger than the window's width and height: its
+     * frame (border and resize margin) is drawn around them. Drawn at the
+     * window's size, it would be squeezed by those pixels: every edge would
+     * fall between two pixels, and where the actor boxes cover the scrolled
+     * rows, a row would show through above the boxes. */
+    int own_width = gdk_paintable_get_intrinsic_width(paintable);
+    int own_height = gdk_paintable_get_intrinsic_height(paintable);
+    if (own_width > 0 && own_height > 0)
+        *width = own_width, *height = own_height;
     GtkSnapshot *snapshot = gtk_snapshot_new();
     gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), *width, *height);
     g_object_unref(paintable);

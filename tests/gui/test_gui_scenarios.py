@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import unittest
+import zlib
 
 MAILWALK = os.environ.get("MAILWALK_GUI", "build/gui/mailwalk")
 
@@ -31,6 +32,72 @@ def png_size(path):
     if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
         return None
     return struct.unpack(">II", head[16:24])
+
+
+def png_rows(path, count):
+    """The first `count` rows of an 8-bit RGB or RGBA PNG, as lists of
+    (r, g, b): enough of a decoder to look at the top of a screenshot."""
+    with open(path, "rb") as f:
+        data = f.read()
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, _, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or color not in (2, 6) or interlace != 0:
+                raise ValueError("not an 8-bit RGB(A) PNG")
+        elif kind == b"IDAT":
+            idat += body
+    bpp = 3 if color == 2 else 4
+    raw, stride = zlib.decompress(idat), width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(count):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for x in range(stride):  # undo the PNG filter of this row
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                line[x] = (line[x] + a) & 255
+            elif kind == 2:
+                line[x] = (line[x] + b) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else
+                                      b if pb <= pc else c)) & 255
+        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, bpp)])
+        prev = line
+    return rows
+
+
+# mw-lanes.c draws the actor boxes in (0.20, 0.25, 0.33).
+ACTOR_BOX = (51, 64, 84)
+
+
+def above_the_actors(path):
+    """The pixel rows just above the actor boxes' white band: (the row
+    right above the band, the row above that), across the boxes' span."""
+    rows = png_rows(path, 400)
+    for y, row in enumerate(rows):
+        # The boxes' first row: a long run of their colour (the rounded
+        # corners are blended with white, the middle is not).
+        xs = [x for x, px in enumerate(row)
+              if all(abs(px[i] - ACTOR_BOX[i]) <= 2 for i in range(3))]
+        if len(xs) >= 300:
+            break
+    else:
+        raise AssertionError("no actor boxes in the top of %s" % path)
+    left, right = xs[0], xs[-1]
+    band = y
+    while band > 0 and rows[band - 1][left] == (255, 255, 255):
+        band -= 1  # up through the white band behind the boxes
+    return rows[band - 1][left:right + 1], rows[band - 2][left:right + 1]
 
 
 def listening(port):
@@ -228,6 +295,13 @@ class ScenarioTest(unittest.TestCase):
                 self.assertIsNotNone(size, "not a PNG")
                 self.assertGreaterEqual(size[0], 1000)
                 self.assertGreaterEqual(size[1], 600)
+                # The picture is the window pixel for pixel: the white band
+                # behind the actor boxes starts on a pixel row, and the row
+                # above it is the window's background, with nothing of the
+                # rows scrolled under the boxes showing through.
+                edge, background = above_the_actors(shot)
+                self.assertEqual(len(set(edge)), 1, "a strip above the actor boxes")
+                self.assertEqual(edge, background)
 
 
 if __name__ == "__main__":
