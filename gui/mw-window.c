@@ -860,8 +860,10 @@ static GskRenderNode *widget_node(GtkWidget *widget, int *width, int *height,
      * rows, a row would show through above the boxes. */
     int own_width = gdk_paintable_get_intrinsic_width(paintable);
     int own_height = gdk_paintable_get_intrinsic_height(paintable);
-    if (own_width > 0 && own_height > 0)
-        *width = own_width, *height = own_height;
+    if (own_width > 0 && own_height > 0) {
+        *width = own_width;
+        *height = own_height;
+    }
     GtkSnapshot *snapshot = gtk_snapshot_new();
     gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), *width, *height);
     g_object_unref(paintable);
