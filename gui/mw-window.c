@@ -113,7 +113,10 @@ static void update_status(MwWindow *self)
                                                                 : "");
     gtk_label_set_text(self->status_label, text);
     g_free(text);
-    gtk_button_set_icon_name(self->play_button, self->playing
+    /* ⏸ only while something can still play: once the story is over,
+     * a pause button would promise a pause there is nothing to pause. */
+    gboolean can_pause = self->playing && !self->done_reported;
+    gtk_button_set_icon_name(self->play_button, can_pause
                                                     ? "media-playback-pause-symbolic"
                                                     : "media-playback-start-symbolic");
 }
