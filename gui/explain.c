@@ -96,12 +96,51 @@ static void append_entry(GString *out, GKeyFile *table, const char *group,
     g_free(next);
 }
 
+/* What a reply answers, as the last part of a table group name: the verb
+ * ("RCPT"), "greeting" or "end-of-data"; NULL when nothing was asked. */
+static char *answer_key(const char *answers)
+{
+    if (answers == NULL)
+        return NULL;
+    if (strcmp(answers, "(greeting)") == 0)
+        return g_strdup("greeting");
+    if (strcmp(answers, "(end of data)") == 0)
+        return g_strdup("end-of-data");
+    if (answers[0] == '(')
+        return NULL; /* "(nothing asked)": a reply nobody asked for */
+    return command_verb(answers);
+}
+
+/* The same code means different things to different commands: 250 to
+ * RCPT accepts one recipient, 250 after the final dot takes the whole
+ * message over (RFC 5321 §4.2.2 gives one meaning per code; the sequence
+ * of §4.3.2 gives the rest). Groups "reply:CODE:ANSWER" in the table say
+ * what the reply means here, after the general meaning of the code. */
+static void explain_reply_here(GString *out, GKeyFile *table, const MwLine *line)
+{
+    char *key = answer_key(line->answers);
+    if (key == NULL)
+        return;
+    char *group = g_strdup_printf("reply:%d:%s", line->code, key);
+    char *text = get_escaped(table, group, "text");
+    if (text != NULL) {
+        char *asked = g_markup_escape_text(line->answers, -1);
+        g_string_append_printf(out, "<b>Here</b>, answering <tt>%s</tt>: %s\n\n", asked,
+                               text);
+        g_free(asked);
+    }
+    g_free(text);
+    g_free(group);
+    g_free(key);
+}
+
 /* A reply, digit by digit (RFC 5321 §4.2.1), then its enhanced code. */
 static void explain_reply(GString *out, GKeyFile *table, const MwLine *line)
 {
     char group[64];
     snprintf(group, sizeof group, "reply:%d", line->code);
     append_entry(out, table, group, TRUE, TRUE);
+    explain_reply_here(out, table, line);
 
     g_string_append_printf(out, "<b>Reading the code %03d</b>\n", line->code);
     snprintf(group, sizeof group, "reply-class:%d", line->code / 100);

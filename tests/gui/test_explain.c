@@ -96,6 +96,69 @@ static void test_reply_is_read_digit_by_digit(void **state)
     mw_line_free(line);
 }
 
+/* One code, several meanings: the side panel says what a reply means
+ * for the command it answers. */
+static void expect_here(const char *reply, const char *answers, const char *wanted)
+{
+    MwLine *line = mw_line_new(MW_LINE_REPLY, 1, 0, reply);
+    mw_line_parse_reply(line);
+    line->answers = answers ? g_strdup(answers) : NULL;
+    char *markup = mw_explain_line(table, line);
+    assert_valid_markup(markup);
+    if (wanted != NULL) {
+        if (strstr(markup, wanted) == NULL)
+            fail_msg("no \"%s\" in the explanation of %s to %s:\n%s", wanted, reply,
+                     answers, markup);
+    } else {
+        assert_null(strstr(markup, "<b>Here</b>"));
+    }
+    g_free(markup);
+    mw_line_free(line);
+}
+
+static void test_reply_is_explained_for_what_it_answers(void **state)
+{
+    (void)state;
+    expect_here("250 2.1.5 Recipient <bob@bob.example> ok", "RCPT TO:<bob@bob.example>",
+                "This one recipient is accepted");
+    expect_here("250 2.1.0 Sender ok", "mail from:<alice@alice.example>",
+                "The sender (the reverse-path");
+    expect_here("250 2.0.0 OK: message queued", "(end of data)", "safely stored");
+    expect_here("220 2.0.0 Ready to start TLS", "STARTTLS", "TLS handshake");
+    expect_here("220 mx.bob.example ESMTP", "(greeting)", "first line of the session");
+    expect_here("550 5.1.1 No such user here", "RCPT TO:<eve@bob.example>",
+                "This recipient is refused for good");
+    /* Nothing asked, or a pair the table has nothing special for: only the
+     * general meaning, and no "Here" paragraph. */
+    expect_here("250 OK", NULL, NULL);
+    expect_here("250 OK", "(nothing asked)", NULL);
+    expect_here("354 End data with <CR><LF>.<CR><LF>", "DATA", NULL);
+}
+
+/* Every "reply:CODE:ANSWER" group refines a "reply:CODE" that exists, and
+ * has a text: the panel shows it under the general meaning. */
+static void test_every_context_group_has_its_code(void **state)
+{
+    (void)state;
+    gsize count;
+    char **groups = g_key_file_get_groups(table, &count);
+    int refinements = 0;
+    for (gsize i = 0; i < count; i++) {
+        char **parts = g_strsplit(groups[i], ":", 3);
+        if (g_strcmp0(parts[0], "reply") == 0 && parts[1] != NULL && parts[2] != NULL) {
+            char *general = g_strdup_printf("reply:%s", parts[1]);
+            if (!g_key_file_has_group(table, general))
+                fail_msg("%s has no %s", groups[i], general);
+            assert_true(g_key_file_has_key(table, groups[i], "text", NULL));
+            g_free(general);
+            refinements++;
+        }
+        g_strfreev(parts);
+    }
+    g_strfreev(groups);
+    assert_true(refinements >= 5);
+}
+
 static void test_unknown_things_still_explain(void **state)
 {
     (void)state;
@@ -119,6 +182,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_server_command_is_explained),
         cmocka_unit_test(test_reply_is_read_digit_by_digit),
+        cmocka_unit_test(test_reply_is_explained_for_what_it_answers),
+        cmocka_unit_test(test_every_context_group_has_its_code),
         cmocka_unit_test(test_unknown_things_still_explain),
     };
     return cmocka_run_group_tests(tests, load_table, free_table);
