@@ -42,6 +42,25 @@ void connection_request_stop(void)
         shutdown(client_fd, SHUT_RD);
 }
 
+/* Close without losing our last reply. If the client sent bytes we never
+ * read (lines pipelined behind QUIT, the rest of a letter when the server
+ * stops), close() makes the kernel answer them with a reset (RST) instead
+ * of an orderly end (FIN): RFC 9293 §3.6.1 asks a TCP to signal so that
+ * data was lost. A reset can arrive before the client has read our 221 or
+ * 421, and a client's TCP may then throw that reply away. So: first say
+ * "no more from us" (shutdown SHUT_WR sends the FIN after the reply),
+ * then read and drop whatever is already waiting, without waiting for
+ * more, and only then close. */
+static void close_gently(int fd)
+{
+    char ignored[4096];
+    shutdown(fd, SHUT_WR);
+    for (int i = 0; i < 16; i++) /* at most 64 KiB: bounded, never blocks */
+        if (recv(fd, ignored, sizeof ignored, MSG_DONTWAIT) <= 0)
+            break;
+    close(fd);
+}
+
 /* Send the replies the session has queued. */
 static enum wire_status flush_replies(struct wire *w, struct session *s)
 {
@@ -180,5 +199,5 @@ done:
     if (w.ssl != NULL)
         wire_tls_end(&w); /* close_notify, and free OpenSSL's state */
     session_free(&s);
-    close(fd);
+    close_gently(fd);
 }

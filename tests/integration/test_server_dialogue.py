@@ -116,6 +116,17 @@ class DialogueTest(unittest.TestCase):
         self.assertEqual(len(self.server.messages("bob")), 1)
         self.assertEqual(len(self.server.messages("carol")), 1)
 
+    def test_bytes_behind_quit_do_not_turn_the_close_into_a_reset(self):
+        # A client that sends more behind QUIT than the server reads: the
+        # server must still end with 221 and an orderly close (FIN), not a
+        # reset (RST) that could destroy the 221 before the client reads
+        # it (RFC 9293 §3.6.1). 40 KB is more than the server's 16 KiB
+        # read buffer, so most of it is still in the kernel at the close.
+        c = self.client
+        c.send(b"QUIT\r\n" + b"x" * 40000)
+        self.assertEqual(c.reply()[0], 221)
+        self.assertTrue(c.closed())  # EOF: a reset would raise, and say False
+
     def test_case_insensitive_commands(self):
         c = self.client
         self.assertEqual(c.command("ehlo alice.example")[0], 250)
