@@ -102,12 +102,12 @@ static char *answer_key(const char *answers)
 {
     if (answers == NULL)
         return NULL;
-    if (strcmp(answers, "(greeting)") == 0)
+    if (strcmp(answers, MW_ANSWERS_GREETING) == 0)
         return g_strdup("greeting");
-    if (strcmp(answers, "(end of data)") == 0)
+    if (strcmp(answers, MW_ANSWERS_END_OF_DATA) == 0)
         return g_strdup("end-of-data");
-    if (answers[0] == '(')
-        return NULL; /* "(nothing asked)": a reply nobody asked for */
+    if (strcmp(answers, MW_ANSWERS_NOTHING) == 0)
+        return NULL; /* a reply nobody asked for */
     return command_verb(answers);
 }
 

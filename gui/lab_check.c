@@ -136,7 +136,7 @@ static gboolean item(const MwScenario *lab, Side *side, const MwLine *line, char
             (line->kind == MW_LINE_DATA && line->data_part == MW_DATA_END)) {
             char *asked = g_strdup_printf("asked %s", line->kind == MW_LINE_COMMAND
                                                           ? line->text
-                                                          : "(end of data)");
+                                                          : MW_ANSWERS_END_OF_DATA);
             g_free(next_key(side, asked, TRUE));
             g_free(asked);
             return FALSE;

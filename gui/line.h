@@ -47,11 +47,20 @@ typedef struct {
                              (1: Alice's UA -> her server, 2: the relay),
                              or 0 */
     char *answers;        /* for replies: the command this reply answers
-                             ("RCPT TO:<bob@bob.example>", "(greeting)",
-                             "(end of data)"), or NULL */
+                             ("RCPT TO:<bob@bob.example>") or one of the
+                             MW_ANSWERS_ words below; or NULL */
     char *mark;           /* a lab run: how the reference differed here
                              ("the reference answered ..."), or NULL */
 } MwLine;
+
+/* What MwLine.answers says when a reply answers no command line: the
+ * greeting, the end of a message (RFC 5321 §4.1.1.4: the reply to DATA's
+ * final dot), or nothing at all (a reply nobody asked for). One spelling,
+ * so that run.c, which writes them, and explain.c and lab_check.c, which
+ * read them, always agree. */
+#define MW_ANSWERS_GREETING    "(greeting)"
+#define MW_ANSWERS_END_OF_DATA "(end of data)"
+#define MW_ANSWERS_NOTHING     "(nothing asked)"
 
 /* A new line; text is copied. */
 MwLine *mw_line_new(MwLineKind kind, guint from, guint to, const char *text);

@@ -42,7 +42,8 @@ struct _Hop {
     guint open;          /* connections open right now */
     guint closed;        /* connections closed so far */
     GQueue awaiting;     /* char*: what the server has yet to answer, oldest
-                            first ("(greeting)", a command, "(end of data)");
+                            first (MW_ANSWERS_GREETING, a command line,
+                            MW_ANSWERS_END_OF_DATA);
                             a reply answers the head (RFC 5321 §4.2: one
                             reply per command, in order, even pipelined) */
 };
@@ -216,7 +217,7 @@ static MwLine *classify(Hop *hop, MwTapDirection direction, GBytes *bytes, gint 
         mw_line_parse_reply(line);
         line->phase = hop->phase;
         const char *head = g_queue_peek_head(&hop->awaiting);
-        line->answers = g_strdup(head ? head : "(nothing asked)");
+        line->answers = g_strdup(head ? head : MW_ANSWERS_NOTHING);
         if (line->last)
             g_free(g_queue_pop_head(&hop->awaiting));
         if (line->code == 354)
@@ -227,7 +228,7 @@ static MwLine *classify(Hop *hop, MwTapDirection direction, GBytes *bytes, gint 
         if (strcmp(text, ".") == 0) {
             line->data_part = MW_DATA_END;
             hop->in_data = FALSE;
-            g_queue_push_tail(&hop->awaiting, g_strdup("(end of data)"));
+            g_queue_push_tail(&hop->awaiting, g_strdup(MW_ANSWERS_END_OF_DATA));
         } else if (!hop->in_body && text[0] == '\0') {
             line->data_part = MW_DATA_SEPARATOR;
             hop->in_body = TRUE;
@@ -272,7 +273,7 @@ static void on_connection_opened(MwTap *tap, guint conn, gpointer data)
     hop->in_data = hop->in_body = FALSE;
     /* The first thing a server says is its greeting (RFC 5321 §4.3.1). */
     g_queue_clear_full(&hop->awaiting, g_free);
-    g_queue_push_tail(&hop->awaiting, g_strdup("(greeting)"));
+    g_queue_push_tail(&hop->awaiting, g_strdup(MW_ANSWERS_GREETING));
 }
 
 static void on_connection_closed(MwTap *tap, guint conn, gpointer data)
