@@ -24,12 +24,21 @@
  * session_handle_line() sends the next line to auth_continue(), not to the
  * command dispatcher: "334" asks a question, and the answer is not a
  * command.
+ *
+ * Guessing passwords: a guesser opens many connections at once, so what
+ * one session counts is not enough. Failed logins are also counted per
+ * client address and per user name in the table every worker shares
+ * (anvil.c): after --max-auth-failures of either within the
+ * --auth-failure-window, AUTH gets 454 4.7.0 without the password even
+ * being looked at. Nothing sleeps: a worker held asleep to slow a guesser
+ * down would be a worker the guesser takes from everyone else.
  */
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "anvil.h"
 #include "base64.h"
 #include "commands.h"
 #include "users.h"
@@ -47,22 +56,29 @@ static void log_auth(struct session *s, const char *user, const char *result)
                     "result", result, NULL);
 }
 
-/* A login failed. The Nth failure is answered after N seconds (the worker
- * serves nobody else meanwhile, and a guesser gets few tries an hour);
- * the SESSION_AUTH_MAX_FAILURES-th ends the session with 421. */
-static void auth_failed(struct session *s, const char *user)
+/* The session's SESSION_AUTH_MAX_FAILURES-th failure (or refusal) ends
+ * it with 421; true if it did. */
+static bool too_many_in_session(struct session *s)
 {
-    s->auth_failures++;
-    log_auth(s, user, "failed");
-    s->delay_seconds = s->auth_failures;
-    if (s->auth_failures >= SESSION_AUTH_MAX_FAILURES) {
-        /* RFC 5321 §3.8: 421 closes the connection; 4.7.0 is "security
-         * or policy status" (RFC 3463 §3.8). */
-        session_reply(s, 421, "4.7.0", "%s Too many failed logins, closing connection",
-                      s->config->hostname);
-        session_set_state(s, STATE_CLOSING);
+    if (++s->auth_failures < SESSION_AUTH_MAX_FAILURES)
+        return false;
+    /* RFC 5321 §3.8: 421 closes the connection; 4.7.0 is "security
+     * or policy status" (RFC 3463 §3.8). */
+    session_reply(s, 421, "4.7.0", "%s Too many failed logins, closing connection",
+                  s->config->hostname);
+    session_set_state(s, STATE_CLOSING);
+    return true;
+}
+
+/* A login failed: count it here and in the shared table, for the client's
+ * address and for the name tried (`user` NULL: not a usable name). The
+ * SESSION_AUTH_MAX_FAILURES-th in a session ends it with 421. */
+static void auth_failed(struct session *s, const char *user, const char *shown)
+{
+    log_auth(s, shown, "failed");
+    anvil_auth_failed(s->peer, user);
+    if (too_many_in_session(s))
         return;
-    }
     /* RFC 4954 §6: 535 5.7.8 "Authentication credentials invalid". It
      * does not say whether the name or the password was wrong: that would
      * tell a guesser which user names exist. */
@@ -78,11 +94,22 @@ static void check_login(struct session *s, const char *user, const char *passwor
     for (const char *p = user; *p; p++)
         if ((unsigned char)*p < 32 || *p == ':' || *p == 127)
             usable = false;
+    s->auth_step = AUTH_IDLE;
+    /* Too many failures from this address, or for this name, lately
+     * (anvil.c)? Then no guess is tried: RFC 4954 §6, 454 4.7.0
+     * "Temporary authentication failure". It counts as a failure of this
+     * session, so a guesser is still sent away after a few. */
+    if (!anvil_auth_allowed(s->peer, usable ? user : NULL)) {
+        log_auth(s, user, "refused: too many failures");
+        if (!too_many_in_session(s))
+            session_reply(s, 454, "4.7.0",
+                          "Too many failed logins, try again later");
+        return;
+    }
     char why[512] = "";
     int ok = 0;
     if (usable && s->config->users_path != NULL)
         ok = users_check(s->config->users_path, user, password, why, sizeof why);
-    s->auth_step = AUTH_IDLE;
     if (ok < 0) {
         /* The users file is broken: not the client's fault. RFC 4954 §6:
          * 454 4.7.0 "Temporary authentication failure". */
@@ -91,7 +118,7 @@ static void check_login(struct session *s, const char *user, const char *passwor
         return;
     }
     if (ok == 0) {
-        auth_failed(s, user);
+        auth_failed(s, usable ? user : NULL, user);
         return;
     }
     snprintf(s->auth_user, sizeof s->auth_user, "%s", user);
@@ -118,7 +145,7 @@ static void finish_plain(struct session *s, const unsigned char *message, size_t
     char password[AUTH_MAX_FIELD + 1];
     if (authzid_len > AUTH_MAX_FIELD || user_len > AUTH_MAX_FIELD ||
         password_len > AUTH_MAX_FIELD) {
-        auth_failed(s, "(name too long)");
+        auth_failed(s, NULL, "(name too long)");
         s->auth_step = AUTH_IDLE;
         return;
     }
@@ -133,7 +160,7 @@ static void finish_plain(struct session *s, const unsigned char *message, size_t
      * act as oneself. */
     if (authzid[0] != '\0' && strcmp(authzid, user) != 0) {
         s->auth_step = AUTH_IDLE;
-        auth_failed(s, user);
+        auth_failed(s, user, user);
     } else {
         check_login(s, user, password);
     }
@@ -173,7 +200,7 @@ static void take_answer(struct session *s, const char *text, size_t len)
     case AUTH_LOGIN_WAIT_USER:
         if ((size_t)n > AUTH_MAX_FIELD || memchr(decoded, '\0', (size_t)n) != NULL) {
             s->auth_step = AUTH_IDLE;
-            auth_failed(s, "(unusable name)");
+            auth_failed(s, NULL, "(unusable name)");
             break;
         }
         /* n <= AUTH_MAX_FIELD < sizeof login_user, checked just above. */
@@ -185,7 +212,7 @@ static void take_answer(struct session *s, const char *text, size_t len)
     case AUTH_LOGIN_WAIT_PASSWORD:
         if ((size_t)n > AUTH_MAX_FIELD || memchr(decoded, '\0', (size_t)n) != NULL) {
             s->auth_step = AUTH_IDLE;
-            auth_failed(s, s->login_user);
+            auth_failed(s, s->login_user, s->login_user);
         } else {
             check_login(s, s->login_user, (const char *)decoded);
         }

@@ -35,9 +35,33 @@ static const char usage_text[] =
     "                         (default 10485760)\n"
     "  --max-recipients N     recipients per message; more get 452\n"
     "                         (default 100, the minimum RFC 5321 §4.5.3.1.8 asks)\n"
-    "  --max-sessions N       clients served at once; more get 421 (default 20)\n"
+    "  --max-sessions N       clients served at once; more get 421 (default 100)\n"
     "  --timeout SECONDS      idle time before a client gets 421 (default 300)\n"
     "  --log FILE             append one JSON event per line to FILE\n"
+    "\n"
+    "Limits, so that no client (or class) can lock the others out\n"
+    "(docs/security.md):\n"
+    "  --max-per-client N     sessions at once from one address; more get\n"
+    "                         421 4.7.0 (default half of --max-sessions;\n"
+    "                         0 = no limit)\n"
+    "  --max-rate-per-client N\n"
+    "                         connections a minute from one address; more\n"
+    "                         get 421 4.7.0 (default 0 = no limit)\n"
+    "  --limit-exempt CIDR    clients in this network have neither limit,\n"
+    "                         e.g. a class behind one NAT address (may\n"
+    "                         repeat; default 127.0.0.1/32 and ::1/128, the\n"
+    "                         machine itself; 'none' exempts nobody)\n"
+    "  --session-limit TIME   longest session, however busy (default 30m)\n"
+    "  --busy-timeout SECONDS idle time before 421 while every worker is\n"
+    "                         busy (default 10)\n"
+    "  --min-rate BYTES       while every worker is busy, a session older than\n"
+    "                         --busy-timeout must have sent this many bytes a\n"
+    "                         second on average, or get 421 (default 100;\n"
+    "                         0 = no minimum)\n"
+    "  --max-auth-failures N  failed logins from one address, or for one user\n"
+    "                         name, before AUTH gets 454 4.7.0 (default 10)\n"
+    "  --auth-failure-window TIME\n"
+    "                         ... counted over this long (default 1h)\n"
     "\n"
     "Security (STARTTLS, AUTH, submission):\n"
     "  --submission HOST:PORT a submission listener, the port-587 role\n"
@@ -126,6 +150,14 @@ enum {
     OPT_RETRY,
     OPT_QUEUE_LIFETIME,
     OPT_RELAY_TLS,
+    OPT_MAX_PER_CLIENT,
+    OPT_MAX_RATE_PER_CLIENT,
+    OPT_LIMIT_EXEMPT,
+    OPT_SESSION_LIMIT,
+    OPT_BUSY_TIMEOUT,
+    OPT_MIN_RATE,
+    OPT_MAX_AUTH_FAILURES,
+    OPT_AUTH_FAILURE_WINDOW,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -140,6 +172,14 @@ static const struct option long_options[] = {
     {"max-recipients", required_argument, NULL, OPT_MAX_RECIPIENTS},
     {"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"max-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT},
+    {"max-rate-per-client", required_argument, NULL, OPT_MAX_RATE_PER_CLIENT},
+    {"limit-exempt", required_argument, NULL, OPT_LIMIT_EXEMPT},
+    {"session-limit", required_argument, NULL, OPT_SESSION_LIMIT},
+    {"busy-timeout", required_argument, NULL, OPT_BUSY_TIMEOUT},
+    {"min-rate", required_argument, NULL, OPT_MIN_RATE},
+    {"max-auth-failures", required_argument, NULL, OPT_MAX_AUTH_FAILURES},
+    {"auth-failure-window", required_argument, NULL, OPT_AUTH_FAILURE_WINDOW},
     {"log", required_argument, NULL, OPT_LOG},
     {"submission", required_argument, NULL, OPT_SUBMISSION},
     {"smtps", required_argument, NULL, OPT_SMTPS},
@@ -316,6 +356,105 @@ static bool parse_relay_tls(struct server_config *config, const char *text)
     return false;
 }
 
+/* ----- limits per client (anvil.c) and per session (connection.c) ----- */
+
+/* Was --limit-exempt given? Then its networks replace the defaults. */
+static bool limit_exempt_given;
+
+static void set_limit_defaults(struct server_config *config)
+{
+    /* Postfix's smtpd_client_connection_count_limit is half its process
+     * limit; we work it out once --max-sessions is known (-1: not given). */
+    config->max_per_client = (size_t)-1;
+    /* The machine itself is exempt, as Postfix exempts $mynetworks: the
+     * visualizer, the labs and the tests all connect from 127.0.0.1. */
+    network_parse("127.0.0.1/32", &config->limit_exempt[0]);
+    network_parse("::1/128", &config->limit_exempt[1]);
+    config->limit_exempt_count = 2;
+    limit_exempt_given = false;
+    config->session_limit = 30 * 60;
+    /* Postfix, under stress, cuts its 300 s timeout to 10 s. */
+    config->busy_timeout_seconds = 10;
+    config->min_rate = 100;
+    config->max_auth_failures = 10;
+    config->auth_failure_window = 60 * 60;
+}
+
+/* Add a --limit-exempt network; "none" empties the list. */
+static bool add_limit_exempt(struct server_config *config, const char *text)
+{
+    if (!limit_exempt_given)
+        config->limit_exempt_count = 0; /* the defaults give way */
+    limit_exempt_given = true;
+    if (strcmp(text, "none") == 0)
+        return true;
+    if (config->limit_exempt_count == CONFIG_MAX_EXEMPT) {
+        fprintf(stderr, "mailwalk-server: --limit-exempt may be given at most %d times\n",
+                CONFIG_MAX_EXEMPT);
+        return false;
+    }
+    if (network_parse(text, &config->limit_exempt[config->limit_exempt_count]) < 0) {
+        fprintf(stderr,
+                "mailwalk-server: --limit-exempt: '%s' is not a network like "
+                "203.0.113.7/32 or 10.0.0.0/8, nor 'none'\n",
+                text);
+        return false;
+    }
+    config->limit_exempt_count++;
+    return true;
+}
+
+/* A time option: "90", "90s", "30m", "1h"; at least one second. */
+static bool parse_time(const char *option, const char *text, long *out)
+{
+    *out = config_parse_duration(text);
+    if (*out >= 1)
+        return true;
+    fprintf(stderr, "mailwalk-server: %s: '%s' is not a time like 90s, 30m or 1h\n",
+            option, text);
+    return false;
+}
+
+/* Apply one of the limit options; false means an error was printed. */
+static bool apply_limit_option(struct server_config *config, int code, char *arg)
+{
+    unsigned long long n;
+    switch (code) {
+    case OPT_MAX_PER_CLIENT:
+        if (!parse_number("--max-per-client", arg, 0, 10000, &n))
+            return false;
+        config->max_per_client = (size_t)n;
+        return true;
+    case OPT_MAX_RATE_PER_CLIENT:
+        if (!parse_number("--max-rate-per-client", arg, 0, 1000000, &n))
+            return false;
+        config->max_rate_per_client = (unsigned)n;
+        return true;
+    case OPT_LIMIT_EXEMPT:
+        return add_limit_exempt(config, arg);
+    case OPT_SESSION_LIMIT:
+        return parse_time("--session-limit", arg, &config->session_limit);
+    case OPT_BUSY_TIMEOUT:
+        if (!parse_number("--busy-timeout", arg, 1, 86400, &n))
+            return false;
+        config->busy_timeout_seconds = (int)n;
+        return true;
+    case OPT_MIN_RATE:
+        if (!parse_number("--min-rate", arg, 0, 1000000000, &n))
+            return false;
+        config->min_rate = (unsigned)n;
+        return true;
+    case OPT_MAX_AUTH_FAILURES:
+        if (!parse_number("--max-auth-failures", arg, 1, 1000000, &n))
+            return false;
+        config->max_auth_failures = (unsigned)n;
+        return true;
+    case OPT_AUTH_FAILURE_WINDOW:
+        return parse_time("--auth-failure-window", arg, &config->auth_failure_window);
+    }
+    return false;
+}
+
 static void set_defaults(struct server_config *config)
 {
     memset(config, 0, sizeof *config);
@@ -323,8 +462,11 @@ static void set_defaults(struct server_config *config)
     config->maildir = "maildir";
     config->max_size = 10 * 1024 * 1024;
     config->max_recipients = SMTP_MIN_RECIPIENTS;
-    config->max_sessions = 20;
+    /* Postfix's default process limit: a class of 30 with a few
+     * sessions each, and memory stays small (docs/performance.md). */
+    config->max_sessions = 100;
     config->timeout_seconds = SMTP_SERVER_TIMEOUT_SECONDS;
+    set_limit_defaults(config);
     /* RFC 5321 §4.5.4.1: retry after at least 30 minutes, give up after
      * at least 4-5 days. Demos pass --retry 5s and a short lifetime. */
     config->retry_schedule[0] = 30 * 60;
@@ -422,7 +564,7 @@ static bool apply_option(struct server_config *config, int code, char *arg)
     case OPT_RELAY_TLS:
         return parse_relay_tls(config, arg);
     }
-    return false;
+    return apply_limit_option(config, code, arg);
 }
 
 enum config_result config_parse(int argc, char **argv, struct server_config *config)
@@ -467,6 +609,8 @@ enum config_result config_parse(int argc, char **argv, struct server_config *con
                         "which needs a --queue DIR to keep mail in\n");
         return CONFIG_ERROR;
     }
+    if (config->max_per_client == (size_t)-1)
+        config->max_per_client = config->max_sessions > 1 ? config->max_sessions / 2 : 1;
     if (config->listen_count == 0)
         add_listener(config, "--listen", ROLE_PLAIN, "127.0.0.1:2525");
     if (config->domain_count == 0)

@@ -18,6 +18,7 @@
 #define CONFIG_MAX_MAILBOXES 64 /* names in --mailboxes */
 #define CONFIG_MAX_TRUSTED   8  /* --trusted may repeat this often */
 #define CONFIG_MAX_RETRIES   16 /* delays in a --retry list */
+#define CONFIG_MAX_EXEMPT    8  /* --limit-exempt may repeat this often */
 
 /*
  * What a listening port is for. The same SMTP runs on all of them; the
@@ -64,6 +65,16 @@ struct server_config {
     size_t max_recipients;       /* RCPTs per transaction */
     size_t max_sessions;         /* connections served at once */
     int timeout_seconds;         /* idle time before 421 */
+    /* ----- a server a class cannot lock out (anvil.c, connection.c) ----- */
+    size_t max_per_client;       /* sessions at once from one address (0: any) */
+    unsigned max_rate_per_client; /* connections a minute from one address (0: any) */
+    struct network limit_exempt[CONFIG_MAX_EXEMPT]; /* not limited per client */
+    size_t limit_exempt_count;
+    long session_limit;          /* --session-limit: longest session, seconds */
+    int busy_timeout_seconds;    /* idle time before 421 while all workers are busy */
+    unsigned min_rate;           /* bytes a second a session must average then */
+    unsigned max_auth_failures;  /* failed logins per address or user name ... */
+    long auth_failure_window;    /* ... within this many seconds */
     const char *log_path;        /* event log, or NULL */
     const char *tls_cert;        /* --tls-cert, or NULL: make one */
     const char *tls_key;         /* --tls-key, or NULL: make one */

@@ -7,21 +7,23 @@
  * to read (§3: the server must answer in order, and should send replies in
  * groups rather than one packet each).
  *
- * The two things the protocol core cannot do itself happen here too: the
- * TLS handshake after STARTTLS (the session sets s->tls_pending; we send
- * its 220 and then hand the socket to OpenSSL), and the pause before
- * answering a failed login (s->delay_seconds).
+ * The thing the protocol core cannot do itself happens here too: the TLS
+ * handshake after STARTTLS (the session sets s->tls_pending; we send its
+ * 220 and then hand the socket to OpenSSL). And the loop keeps the
+ * session's clock (session_clock.c): the idle timeout, the session limit,
+ * and shorter limits while every worker is busy.
  */
 #include "connection.h"
 
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "anvil.h"
 #include "session.h"
+#include "session_clock.h"
 #include "wire.h"
 #include "wire_tls.h"
 
@@ -29,6 +31,15 @@
 static volatile sig_atomic_t stop_requested;
 /* The socket, so that the signal handler can wake the loop (see below). */
 static volatile sig_atomic_t client_fd = -1;
+
+/* Called once the session's last reply is decided (workers.c: "I am
+ * about to be free"), or NULL. */
+static void (*goodbye_hook)(void);
+
+void connection_on_goodbye(void (*hook)(void))
+{
+    goodbye_hook = hook;
+}
 
 void connection_request_stop(void)
 {
@@ -94,12 +105,22 @@ static bool start_tls(struct wire *w, const struct server_config *config,
     return true;
 }
 
-/* Wait `seconds` before answering (a failed login). A signal (SIGTERM)
- * cuts the wait short: the loop then says 421. */
-static void pause_before_answer(unsigned seconds)
+/* Read the next line, but wait no longer than the session's clock says;
+ * a piece of a line that arrived meanwhile stays in the wire's buffer. */
+static enum wire_status read_line_within(struct wire *w, int wait_ms, char *line,
+                                         size_t cap, size_t *len, enum line_end *end)
 {
-    if (!stop_requested)
-        poll(NULL, 0, (int)seconds * 1000);
+    int usual = w->timeout_ms; /* writes and TLS handshakes keep theirs */
+    w->timeout_ms = wait_ms;
+    enum wire_status status = wire_read_line(w, line, cap, len, end);
+    w->timeout_ms = usual;
+    return status;
+}
+
+/* How many bytes a line took on the wire, with its line ending. */
+static size_t wire_bytes(size_t len, enum line_end end)
+{
+    return len + (end == LINE_END_CRLF ? 2 : end == LINE_END_LF ? 1 : 0);
 }
 
 void connection_serve(int fd, const struct server_config *config,
@@ -113,6 +134,7 @@ void connection_serve(int fd, const struct server_config *config,
     static char line[SESSION_AUTH_LINE + 2];
     const char *reason = NULL; /* why the connection ended, for the log */
     char tls[128];
+    struct session_clock clock;
 
     client_fd = fd;
     wire_init(&w, fd, config->timeout_seconds * 1000);
@@ -136,6 +158,7 @@ void connection_serve(int fd, const struct server_config *config,
         session_tls_implicit(&s, tls);
     }
     session_greet(&s);
+    session_clock_start(&clock);
 
     while (!session_wants_close(&s)) {
         size_t cap = session_line_limit(&s);
@@ -166,16 +189,16 @@ void connection_serve(int fd, const struct server_config *config,
 
         size_t len;
         enum line_end end;
-        enum wire_status status = wire_read_line(&w, line, cap, &len, &end);
+        bool all_busy = anvil_all_busy();
+        enum wire_status status =
+            read_line_within(&w, session_clock_wait_ms(&clock, config, all_busy), line,
+                             cap, &len, &end);
         if (status == WIRE_OK) {
+            session_clock_line(&clock, wire_bytes(len, end));
             session_handle_line(&s, line, len, end);
-            if (s.delay_seconds > 0) {
-                pause_before_answer(s.delay_seconds);
-                s.delay_seconds = 0;
-            }
         } else if (status == WIRE_TIMEOUT) {
-            session_timed_out(&s);
-            reason = "timeout";
+            /* The clock's tick: has a limit passed? If not, wait on. */
+            reason = session_clock_check(&clock, &s, anvil_all_busy());
         } else if (status == WIRE_INTERRUPTED) {
             continue; /* a signal: the top of the loop looks at it */
         } else if (stop_requested) {
@@ -189,6 +212,11 @@ void connection_serve(int fd, const struct server_config *config,
             break;
         }
     }
+    /* The last reply is decided: tell the parent we are free before the
+     * client can read it. A client that reconnects at once must not find
+     * us still "busy" and be refused. */
+    if (goodbye_hook != NULL)
+        goodbye_hook();
     if (s.out_len > 0 && !s.tls_pending)
         flush_replies(&w, &s);
     if (reason == NULL)

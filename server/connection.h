@@ -15,6 +15,10 @@ void connection_serve(int fd, const struct server_config *config,
                       const struct event_log *log, const char *session_id,
                       const char *peer, enum listener_role role);
 
+/* Have `hook` called in every session once its last reply is decided,
+ * just before it is sent (workers.c tells the parent it is free). */
+void connection_on_goodbye(void (*hook)(void));
+
 /* Ask the connection (from a signal handler) to say 421 and close. */
 void connection_request_stop(void);
 

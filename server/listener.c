@@ -7,6 +7,7 @@
 #include "listener.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -84,4 +85,37 @@ int listener_open(const char *spec, char *bound, size_t bound_cap, char *why,
     getsockname(fd, (struct sockaddr *)&addr, &len);
     listener_format_address(&addr, len, bound, bound_cap, 1);
     return fd;
+}
+
+/* The spare descriptor (listener.h), or -1. */
+static int spare_fd = -1;
+
+void listener_keep_spare(void)
+{
+    if (spare_fd < 0)
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+int listener_accept(int listener, struct sockaddr_storage *addr, socklen_t *len,
+                    const char *refusal)
+{
+    socklen_t cap = *len;
+    int fd = accept(listener, (struct sockaddr *)addr, len);
+    if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || spare_fd < 0)
+        return fd;
+    int out_of = errno;
+    close(spare_fd); /* now there is one descriptor free... */
+    *len = cap;
+    fd = accept(listener, (struct sockaddr *)addr, len);
+    if (fd >= 0) { /* ...for just long enough to say why we cannot serve */
+        if (refusal != NULL) {
+            ssize_t ignored =
+                send(fd, refusal, strlen(refusal), MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)ignored;
+        }
+        close(fd);
+    }
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    errno = out_of;
+    return -1;
 }

@@ -6,7 +6,9 @@
  * at a time, and then only watches over them:
  *
  *   - when every worker is busy and another client knocks, the parent
- *     answers it "421 Too many connections" (RFC 5321 §3.8) and hangs up;
+ *     answers it "421 Too many connections" (RFC 5321 §3.8) and hangs up,
+ *     at once: with hundreds of clients queued, each gets its 421 in
+ *     milliseconds, not after the ones before it;
  *   - when a worker dies, the parent starts a new one;
  *   - on SIGTERM (or Ctrl-C) it asks every worker to finish: open sessions
  *     get 421, and every message already answered 250 is on disk.
@@ -32,6 +34,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "anvil.h"
 #include "config.h"
 #include "event_log.h"
 #include "listener.h"
@@ -46,10 +49,13 @@
 /* How long the parent waits for sessions to finish after SIGTERM. */
 #define SHUTDOWN_GRACE_SECONDS 30
 
-/* How long a client may wait for a worker to come free before it is told
- * 421. A worker that has just said 221 is still "busy" until its note
- * reaches us, and a quick client may already be knocking again. */
-#define OVERFLOW_GRACE_MS 250
+/* The most overflow clients refused in one go, before the parent looks
+ * at its workers' notes again. */
+#define REFUSE_AT_ONCE 64
+
+/* How long the parent stops watching the listeners when it is out of
+ * file descriptors itself, so as not to spin (see listener.h). */
+#define OUT_OF_DESCRIPTORS_PAUSE_MS 100
 
 /* Set by SIGTERM/SIGINT in the parent. */
 static volatile sig_atomic_t stop_requested;
@@ -80,33 +86,41 @@ static void set_handler(int signo, void (*handler)(int))
     sigaction(signo, &sa, NULL);
 }
 
-/* RFC 5321 §3.8: a server that cannot serve now answers 421 and closes. */
-static void refuse_busy(int listener, enum listener_role role,
+/* RFC 5321 §3.8: a server that cannot serve now answers 421 and closes.
+ * Refuse the clients waiting on one listener, up to REFUSE_AT_ONCE, without
+ * waiting for anything: the reply fits in the socket's send buffer, so
+ * send() never blocks. Returns false when out of file descriptors. */
+static bool refuse_busy(int listener, enum listener_role role,
                         const struct server_config *config, const struct event_log *log)
 {
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof addr;
-    int fd = accept(listener, (struct sockaddr *)&addr, &len);
-    if (fd < 0)
-        return; /* a worker took it after all */
-    char peer[64], reply[300];
-    listener_format_address(&addr, len, peer, sizeof peer, 0);
+    char reply[300];
+    snprintf(reply, sizeof reply,
+             "421 4.3.2 %s Too many connections, try again later\r\n",
+             config->hostname);
     /* On an --smtps listener every byte, the greeting included, belongs
      * inside TLS (RFC 8314 §3.3): a plaintext 421 would reach the client
      * as garbage where it expects a TLS handshake. The parent does not
      * shake hands (a client that stalls the handshake would stall the
      * parent), so it just closes; a client treats a closed connection as
      * a temporary failure and tries again later (RFC 5321 §4.5.4.1). */
-    if (role != ROLE_SMTPS) {
-        int n = snprintf(reply, sizeof reply,
-                         "421 4.3.2 %s Too many connections, try again later\r\n",
-                         config->hostname);
-        ssize_t ignored = send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-        (void)ignored;
+    const char *refusal = role == ROLE_SMTPS ? NULL : reply;
+    for (int i = 0; i < REFUSE_AT_ONCE; i++) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd = listener_accept(listener, &addr, &len, refusal);
+        if (fd < 0)
+            return errno != EMFILE && errno != ENFILE; /* EAGAIN: all refused */
+        char peer[64];
+        listener_format_address(&addr, len, peer, sizeof peer, 0);
+        if (refusal != NULL) {
+            ssize_t ignored = send(fd, refusal, strlen(refusal), MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)ignored;
+        }
+        close(fd);
+        event_log_write(log, "server", "refused", "peer", peer, "reason",
+                        "too many sessions", NULL);
     }
-    close(fd);
-    event_log_write(log, "server", "refused", "peer", peer, "reason",
-                    "too many sessions", NULL);
+    return true;
 }
 
 /* The TLS certificate: the one given, or our own self-signed one in the
@@ -277,24 +291,13 @@ static void check_runner(pid_t *runner, const struct server_config *config,
     *runner = queue_runner_start(config, log);
 }
 
-/* Wait up to ms milliseconds for a worker to say it is free. */
-static bool wait_for_free_worker(struct worker_pool *pool, int ms)
-{
-    struct pollfd notes = {.fd = pool->status_pipe[0], .events = POLLIN};
-    for (int waited = 0; waited < ms && workers_busy(pool) == pool->size;
-         waited += 10) {
-        poll(&notes, 1, 10);
-        workers_read_status(pool);
-    }
-    return workers_busy(pool) < pool->size;
-}
-
 /* The parent's loop: listen to the workers, refuse the overflow. */
 static void supervise(struct worker_pool *pool, const int *listeners,
                       const struct server_config *config, const struct event_log *log,
                       pid_t *runner)
 {
     struct pollfd waiting[1 + CONFIG_MAX_LISTEN];
+    bool said_out_of_descriptors = false;
     while (!stop_requested) {
         /* Always hear the workers' notes; watch the doors only while every
          * worker is busy (otherwise a worker will take the client). */
@@ -315,12 +318,26 @@ static void supervise(struct worker_pool *pool, const int *listeners,
         }
         if (ready <= 0)
             continue; /* timeout, or EINTR from a signal */
-        for (size_t i = 1; i < n; i++) {
+        /* No waiting for a worker to come free: a worker tells us it is
+         * free as soon as its session's last reply is decided, before the
+         * client can read it (connection_on_goodbye), so a client that
+         * reconnects at once finds it free. Notes read, still all busy?
+         * Then every client waiting now gets 421. */
+        for (size_t i = 1; i < n && workers_busy(pool) == pool->size; i++) {
             if (!(waiting[i].revents & POLLIN))
                 continue;
-            if (wait_for_free_worker(pool, OVERFLOW_GRACE_MS))
-                break; /* a worker is free: it will take the client */
-            refuse_busy(waiting[i].fd, config->roles[i - 1], config, log);
+            if (refuse_busy(waiting[i].fd, config->roles[i - 1], config, log)) {
+                said_out_of_descriptors = false;
+                continue;
+            }
+            /* Out of descriptors: say so once, and pause rather than spin
+             * on a listener that stays readable (listener.h). */
+            if (!said_out_of_descriptors)
+                event_log_write(log, "server", "error", "what",
+                                "accept: out of file descriptors; clients get 421",
+                                NULL);
+            said_out_of_descriptors = true;
+            poll(NULL, 0, OUT_OF_DESCRIPTORS_PAUSE_MS);
         }
     }
 }
@@ -380,6 +397,15 @@ int main(int argc, char **argv)
     int listeners[CONFIG_MAX_LISTEN];
     if (open_listeners(&config, listeners, &log) < 0)
         return 1;
+
+    /* The shared per-client counters and the spare descriptor, made now
+     * so that every worker inherits them through fork(). */
+    if (anvil_create(&config, config.max_sessions) < 0) {
+        fprintf(stderr, "mailwalk-server: cannot make the per-client table: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    listener_keep_spare();
 
     struct worker_pool pool;
     if (workers_start(&pool, &config, &log, listeners, config.listen_count) < 0) {

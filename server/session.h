@@ -124,7 +124,6 @@ struct session {
     char login_user[256];       /* AUTH LOGIN: the name, until the password */
     char auth_user[256];        /* who logged in, or "" (not authenticated) */
     unsigned auth_failures;     /* failed AUTH attempts in this session */
-    unsigned delay_seconds;     /* connection.c waits this long, then sends */
     char out[SESSION_OUT_SIZE]; /* replies not yet sent */
     size_t out_len;
 };

@@ -16,11 +16,16 @@
  *     all busy and a client          serve it: 220 ... 221
  *       knocks? accept, 421     <--  "idle"
  *     a worker died? fork anew
+ *
+ * Before serving, a worker asks the shared counters (anvil.c) whether the
+ * client's address already has its share of the workers: if so, the
+ * client gets 421 at once, so that one address cannot take them all.
  */
 #include "workers.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +37,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anvil.h"
 #include "connection.h"
+#include "event_log.h"
 #include "listener.h"
 
 /* ----- inside a worker -------------------------------------------------- */
@@ -46,6 +53,11 @@ static void on_worker_sigterm(int signo)
     worker_stopping = 1;
     connection_request_stop(); /* a session in progress says 421 */
 }
+
+/* How long a worker stops watching the listeners when out of file
+ * descriptors: long enough not to spin, short enough to serve again soon
+ * after a descriptor frees. */
+#define OUT_OF_DESCRIPTORS_PAUSE_MS 100
 
 /* Tell the parent we are busy or idle. One write() of a few bytes to a
  * pipe is atomic (POSIX: up to PIPE_BUF), so notes from many workers
@@ -76,6 +88,25 @@ static int watch_listeners(const struct worker_pool *pool)
     return epfd;
 }
 
+/* accept() failed for want of file descriptors (EMFILE: ours; ENFILE:
+ * the whole system's). The client already got its 421 through the spare
+ * descriptor if that worked (listener.c). Say so once per spell, not once
+ * per client, and stop watching the listeners for a moment: they stay
+ * readable while clients queue, so going straight back to epoll_wait()
+ * would spin. */
+static void out_of_descriptors(const struct worker_pool *pool, bool *said, int error)
+{
+    if (!*said)
+        event_log_write(pool->log, "server", "error", "what",
+                        error == EMFILE ? "accept: out of file descriptors (EMFILE); "
+                                          "clients get 421 until one frees"
+                                        : "accept: the system is out of file "
+                                          "descriptors (ENFILE); clients get 421",
+                        NULL);
+    *said = true;
+    poll(NULL, 0, OUT_OF_DESCRIPTORS_PAUSE_MS);
+}
+
 /* Wait for a client on any listener; -1 when stopping. The listening
  * sockets are non-blocking: if another worker (or the parent) took the
  * client first, accept() says EAGAIN and we wait again. *role says which
@@ -83,6 +114,11 @@ static int watch_listeners(const struct worker_pool *pool)
 static int wait_for_client(const struct worker_pool *pool, int epfd, char *peer,
                            size_t cap, enum listener_role *role)
 {
+    static bool said_out_of_descriptors;
+    char refusal[300];
+    snprintf(refusal, sizeof refusal,
+             "421 4.3.2 %s Out of resources, try again later\r\n",
+             pool->config->hostname);
     while (!worker_stopping) {
         struct epoll_event ready;
         if (epoll_wait(epfd, &ready, 1, -1) != 1)
@@ -90,9 +126,15 @@ static int wait_for_client(const struct worker_pool *pool, int epfd, char *peer,
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;
         size_t index = ready.data.u32;
-        int fd = accept(pool->listeners[index], (struct sockaddr *)&addr, &len);
+        /* No plaintext on an --smtps port: just close (see main.c). */
+        bool smtps = pool->config->roles[index] == ROLE_SMTPS;
+        int fd = listener_accept(pool->listeners[index], &addr, &len,
+                                 smtps ? NULL : refusal);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+            out_of_descriptors(pool, &said_out_of_descriptors, errno);
         if (fd < 0)
             continue; /* somebody was quicker */
+        said_out_of_descriptors = false;
         *role = pool->config->roles[index];
         /* The listener is non-blocking, but on Linux the new socket does
          * not inherit O_NONBLOCK from it (accept(2), NOTES): it blocks,
@@ -105,9 +147,50 @@ static int wait_for_client(const struct worker_pool *pool, int epfd, char *peer,
     return -1;
 }
 
+/* Refuse a client whose address has its share already (anvil.c). 4.7.0:
+ * "other or undefined security status" (RFC 3463 §3.8), as Postfix's
+ * "421 4.7.0 Error: too many connections from ..." */
+static void refuse_client(int fd, const struct worker_pool *pool, const char *peer,
+                          enum listener_role role, enum anvil_verdict verdict)
+{
+    const char *why = verdict == ANVIL_TOO_MANY ? "Too many connections from your address"
+                                                : "Too many connections a minute from "
+                                                  "your address";
+    if (role != ROLE_SMTPS) {
+        char reply[300];
+        int n = snprintf(reply, sizeof reply, "421 4.7.0 %s %s, try again later\r\n",
+                         pool->config->hostname, why);
+        ssize_t ignored = send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;
+    }
+    close(fd);
+    event_log_write(pool->log, "server", "refused", "peer", peer, "reason",
+                    verdict == ANVIL_TOO_MANY ? "too many sessions from one address"
+                                              : "too many connections a minute",
+                    NULL);
+}
+
+/* The worker's own slot and the pipe to the parent, for the goodbye hook
+ * that connection.c calls once a session's last reply is decided. */
+static size_t my_slot;
+static int my_status_fd;
+static pid_t my_pid;
+static bool in_session;
+
+/* The session is over (or about to be, its last reply on the way): free
+ * our slot in the shared counters, and tell the parent we are idle. */
+static void session_over(void)
+{
+    if (!in_session)
+        return;
+    in_session = false;
+    anvil_session_end(my_slot);
+    tell_parent(my_status_fd, my_pid, false);
+}
+
 /* The life of a worker: serve clients one after another until told to
  * stop. Never returns. */
-static void worker_main(struct worker_pool *pool)
+static void worker_main(struct worker_pool *pool, size_t slot)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -135,6 +218,10 @@ static void worker_main(struct worker_pool *pool)
     /* getpid() is a real system call (glibc stopped caching it), and a
      * worker asks for every client; ask once. */
     pid_t me = getpid();
+    my_slot = slot;
+    my_status_fd = pool->status_pipe[1];
+    my_pid = me;
+    connection_on_goodbye(session_over);
     unsigned long served = 0;
     char peer[64], id[64];
     int fd;
@@ -143,12 +230,18 @@ static void worker_main(struct worker_pool *pool)
     if (epfd < 0)
         _exit(1); /* the parent sees us die and says so in the log */
     while ((fd = wait_for_client(pool, epfd, peer, sizeof peer, &role)) >= 0) {
+        enum anvil_verdict verdict = anvil_session_begin(slot, peer);
+        if (verdict != ANVIL_WELCOME) {
+            refuse_client(fd, pool, peer, role, verdict);
+            continue;
+        }
+        in_session = true;
         tell_parent(pool->status_pipe[1], me, true);
         /* Session ids: server start, worker pid, count. They appear in
          * Received: headers, so a message can be matched to its log. */
         snprintf(id, sizeof id, "%lld.%ld.%lu", pool->started, (long)me, ++served);
         connection_serve(fd, pool->config, pool->log, id, peer, role);
-        tell_parent(pool->status_pipe[1], me, false);
+        session_over(); /* if connection.c has not said so already */
     }
     _exit(0);
 }
@@ -168,7 +261,7 @@ static int start_worker(struct worker_pool *pool, size_t i)
     pool->parent_pid = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        worker_main(pool); /* never returns */
+        worker_main(pool, i); /* never returns */
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pid < 0)
         return -1;
@@ -245,6 +338,8 @@ void workers_reap(struct worker_pool *pool, bool replace)
         }
         w->pid = 0;
         w->busy = false;
+        /* A worker that died in a session cannot free its slot itself. */
+        anvil_session_end((size_t)(w - pool->workers));
         if (replace && start_worker(pool, (size_t)(w - pool->workers)) < 0)
             fprintf(stderr, "mailwalk-server: fork: %s\n", strerror(errno));
     }

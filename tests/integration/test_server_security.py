@@ -252,22 +252,24 @@ class SecurityTest(unittest.TestCase):
                            base64.b64encode(PASSWORD.encode()).decode()):
                 self.assertNotIn(secret, log)
 
-    def test_wrong_password_slowed_then_421(self):
+    def test_wrong_password_then_421(self):
+        # No pause before the answer any more: a worker kept asleep is a
+        # worker a guesser takes from everyone else. Guessers are slowed
+        # by the counters all workers share (test_server_lockout.py).
         with self.server() as server:
             with self.starttls(server, server.ports["submission"][0]) as c:
                 c.command("EHLO alice.example")
                 started = time.monotonic()
                 self.assertEqual(c.command("AUTH PLAIN " + plain("alice", "guess1")),
                                  (535, ["5.7.8 Authentication credentials invalid"]))
-                first = time.monotonic() - started
                 self.assertEqual(c.command("AUTH PLAIN " + plain("alice", "guess2"))[0],
                                  535)
-                second = time.monotonic() - started - first
                 code, _ = c.command("AUTH PLAIN " + plain("alice", "guess3"))
                 self.assertEqual(code, 421)
                 self.assertTrue(c.closed())
-                self.assertGreaterEqual(first, 0.9)
-                self.assertGreaterEqual(second, 1.9)
+                # The old pauses alone (1 + 2 + 3 s) took 6 s; what is left
+                # is the cost of three PBKDF2 hashes.
+                self.assertLess(time.monotonic() - started, 5)
             time.sleep(0.2)
             results = [e["result"] for e in server.events() if e["event"] == "auth"]
             self.assertEqual(results, ["failed"] * 3)
