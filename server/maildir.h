@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Can `name` safely be a folder name? Letters (UTF-8 ones too), digits
  * and . - _ + only, not starting with '.', at most 64 octets: so
@@ -24,11 +25,23 @@
 bool maildir_name_is_safe(const char *name);
 
 /* Make the Maildir root (and its parents, like mkdir -p) at start-up, so
- * that a mistyped --maildir is reported at once, not at the first 451. */
+ * that a mistyped --maildir is reported at once, not at the first 451.
+ * A root that is a symbolic link, belongs to another user or is writable
+ * by others is refused (safe_dir.h). Then clears out stale tmp/ files
+ * (maildir_remove_stale_tmp). */
 int maildir_create_root(const char *root, char *why, size_t why_cap);
 
-/* Make root/mailbox/{tmp,new,cur} if they are not there yet. */
+/* Make root/mailbox/{tmp,new,cur} if they are not there yet, and check
+ * them all (a mailbox or tmp/new/cur that is a link is refused). */
 int maildir_create(const char *root, const char *mailbox, char *why, size_t why_cap);
+
+/* Is there anything called root/mailbox yet? (To count new mailboxes.) */
+bool maildir_exists(const char *root, const char *mailbox);
+
+/* Remove files in every root/MAILBOX/tmp/ that nobody touched for 36 hours:
+ * left by a delivery that was killed before its rename (the Maildir spec
+ * says to). Returns how many went. */
+long maildir_remove_stale_tmp(const char *root, time_t now);
 
 /* A file name that no other delivery, anywhere, will ever pick:
  * seconds.M<microseconds>P<pid>Q<counter>.<host> (the Maildir spec). The
@@ -57,7 +70,9 @@ FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostna
  * mailboxes[0]) to every mailbox in the list: flush it to disk, link it
  * into the new/ of mailboxes[1..], rename it into mailboxes[0]/new/, and
  * flush each new/ folder, so that the message survives a power cut the
- * moment this returns 0. The FILE is closed either way.
+ * moment this returns 0. The FILE is closed either way. On -1 no mailbox
+ * keeps a copy: links already made are removed again, so that a 4xx
+ * answer is true and a retry makes no duplicate.
  */
 int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
                     const char *name, const char *const *mailboxes, size_t count,

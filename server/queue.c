@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "maildir.h"
+#include "safe_dir.h"
 #include "text_buffer.h"
 
 /* Fill `why` with "call(path): reason" from errno, and return -1. */
@@ -41,16 +42,28 @@ static int fail(char *why, size_t why_cap, const char *call, const char *path)
 
 int queue_create(const char *dir, char *why, size_t why_cap)
 {
-    /* The same mkdir -p (and "can we write there?") as a Maildir root. */
-    if (maildir_create_root(dir, why, why_cap) < 0)
+    /* mkdir -p, and the folder must be ours and closed to others, not a
+     * link, and so must each subfolder (safe_dir.h): a queue that another
+     * user made could hold links, and the runner writes with our rights. */
+    int fd = safe_dir_make_path(dir, why, why_cap);
+    if (fd < 0)
         return -1;
+    if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+        close(fd);
+        return fail(why, why_cap, "access", dir);
+    }
     static const char *const subfolders[] = {"tmp", "messages", "envelopes"};
     for (size_t i = 0; i < 3; i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%.4000s/%s", dir, subfolders[i]);
-        if (mkdir(path, 0700) < 0 && errno != EEXIST)
-            return fail(why, why_cap, "mkdir", path);
+        char shown[4200];
+        snprintf(shown, sizeof shown, "%.4000s/%s", dir, subfolders[i]);
+        int sub = safe_dir_open(fd, subfolders[i], true, shown, why, why_cap);
+        if (sub < 0) {
+            close(fd);
+            return -1;
+        }
+        close(sub);
     }
+    close(fd);
     return 0;
 }
 
@@ -71,6 +84,8 @@ const char *queue_state_name(enum queue_state state)
         return "sent";
     case QUEUE_BOUNCED:
         return "bounced";
+    case QUEUE_BOUNCE_PENDING:
+        return "bounce-pending";
     }
     return "?";
 }
@@ -90,6 +105,8 @@ static void write_envelope(FILE *out, const struct queue_entry *e)
     fprintf(out, "id %s\nfrom <%s>\narrival %lld\nbody %s\nsmtputf8 %s\n", e->id,
             e->reverse_path, (long long)e->arrival, e->body_8bit ? "8bitmime" : "7bit",
             e->smtputf8 ? "yes" : "no");
+    if (e->message_size > 0)
+        fprintf(out, "size %lld\n", e->message_size);
     for (size_t i = 0; i < e->count; i++) {
         const struct queue_recipient *r = &e->recipients[i];
         fprintf(out, "rcpt %s %u %lld %s %s\n", queue_state_name(r->state), r->attempts,
@@ -113,7 +130,9 @@ static int write_envelope_file(const char *dir, const struct queue_entry *entry,
                                char *path, size_t path_cap, char *why, size_t why_cap)
 {
     snprintf(path, path_cap, "%s/tmp/%s.envelope", dir, entry->id);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* O_NOFOLLOW: never write through a link planted under that name. A
+     * file left by a runner killed mid-save is simply rewritten. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return fail(why, why_cap, "open", path);
     FILE *out = fdopen(fd, "w");
@@ -150,12 +169,25 @@ int queue_commit(const char *dir, FILE *message, const char *message_path,
         errno = saved;
         return fail(why, why_cap, "fsync", message_path);
     }
+    /* The envelope records the message's length, so that the runner can
+     * tell a whole message from one cut short later (a disk error, a
+     * careless hand): it never relays half a letter as if it were all. */
+    struct queue_entry sized = *entry;
+    struct stat st;
+    if (fstat(fileno(message), &st) != 0) {
+        int saved = errno;
+        fclose(message);
+        unlink(message_path);
+        errno = saved;
+        return fail(why, why_cap, "fstat", message_path);
+    }
+    sized.message_size = (long long)st.st_size;
     if (fclose(message) != 0) {
         unlink(message_path);
         return fail(why, why_cap, "close", message_path);
     }
     /* 2. The envelope, also flushed, still in tmp/. */
-    if (write_envelope_file(dir, entry, envelope_tmp, sizeof envelope_tmp, why,
+    if (write_envelope_file(dir, &sized, envelope_tmp, sizeof envelope_tmp, why,
                             why_cap) < 0) {
         unlink(message_path);
         return -1;
@@ -221,7 +253,7 @@ void queue_entry_free(struct queue_entry *entry)
 /* Read "WORD rest" lines; returns the state for a state's name, or -1. */
 static int state_from_name(const char *name)
 {
-    for (int s = QUEUE_WAITING; s <= QUEUE_BOUNCED; s++)
+    for (int s = QUEUE_WAITING; s <= QUEUE_BOUNCE_PENDING; s++)
         if (strcmp(name, queue_state_name((enum queue_state)s)) == 0)
             return s;
     return -1;
@@ -275,6 +307,12 @@ static int parse_line(struct queue_entry *e, const char *key, const char *value)
         e->body_8bit = strcmp(value, "8bitmime") == 0;
     else if (strcmp(key, "smtputf8") == 0)
         e->smtputf8 = strcmp(value, "yes") == 0;
+    else if (strcmp(key, "size") == 0) {
+        char *end;
+        e->message_size = strtoll(value, &end, 10);
+        if (end == value || *end != '\0' || e->message_size < 0)
+            return -1;
+    }
     else if (strcmp(key, "rcpt") == 0)
         return parse_rcpt(e, value);
     else if (strcmp(key, "status") == 0 && last != NULL) {
@@ -296,6 +334,7 @@ int queue_load(const char *dir, const char *id, struct queue_entry *entry, char 
 {
     char path[4200], line[1200];
     memset(entry, 0, sizeof *entry);
+    entry->message_size = -1; /* envelopes from before "size" lines */
     snprintf(path, sizeof path, "%s/envelopes/%s", dir, id);
     FILE *in = fopen(path, "re");
     if (in == NULL)
@@ -338,7 +377,11 @@ FILE *queue_open_stored(const char *dir, const char *id)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/messages/%s", dir, id);
-    return fopen(path, "re");
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *file = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (file == NULL && fd >= 0)
+        close(fd);
+    return file;
 }
 
 int queue_remove(const char *dir, const char *id, char *why, size_t why_cap)

@@ -44,6 +44,10 @@ enum queue_state {
     QUEUE_WAITING, /* not delivered yet: try (again) at next_attempt */
     QUEUE_SENT,    /* the next hop said 250 (or it is in the local Maildir) */
     QUEUE_BOUNCED, /* given up: the sender was (or is being) told */
+    QUEUE_BOUNCE_PENDING, /* given up, but the bounce could not be stored
+                             yet (a full disk): the message stays queued
+                             until it is, because the sender MUST be told
+                             (RFC 5321 §6.1) */
 };
 
 /* One recipient of a queued message. */
@@ -65,6 +69,8 @@ struct queue_entry {
     time_t arrival;                       /* when we said 250 */
     bool body_8bit;                       /* BODY=8BITMIME was declared */
     bool smtputf8;                        /* SMTPUTF8 was declared */
+    long long message_size;               /* octets in messages/ID, or -1:
+                                             unknown (set by queue_commit) */
     struct queue_recipient *recipients;   /* count of them, malloc'd */
     size_t count;
 };

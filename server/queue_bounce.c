@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bounce.h"
 #include "maildir.h"
@@ -47,7 +48,12 @@ static int send_bounce_text(const struct server_config *config, time_t now,
                                     id_cap, path, sizeof path, why, why_cap);
     if (file == NULL)
         return -1;
-    fwrite(text, 1, len, file);
+    if (fwrite(text, 1, len, file) != len) {
+        snprintf(why, why_cap, "write(%.4000s): %s", path, strerror(errno));
+        fclose(file);
+        unlink(path);
+        return -1;
+    }
     struct queue_recipient rcpt = {.state = QUEUE_WAITING, .next_attempt = now};
     text_copy(rcpt.address, sizeof rcpt.address, to);
     struct queue_entry entry = {.arrival = now, .recipients = &rcpt, .count = 1};
@@ -61,13 +67,16 @@ static int send_bounce_text(const struct server_config *config, time_t now,
  * A message from "<>" was itself a bounce: its failure goes to our own
  * postmaster instead, never back to "<>" (§4.5.5), so nothing is lost and
  * nothing loops. */
-void queue_send_bounce(const struct server_config *config, const struct event_log *log,
-                       time_t now, const struct queue_entry *e, const bool *bounced_now)
+int queue_send_bounce(const struct server_config *config, const struct event_log *log,
+                      time_t now, const struct queue_entry *e, const bool *bounced_now)
 {
     size_t n = 0;
     struct bounce_recipient *failed = calloc(e->count, sizeof *failed);
-    if (failed == NULL)
-        return;
+    if (failed == NULL) {
+        event_log_write(log, "queue", "error", "what", "could not send a bounce", "id",
+                        e->id, "why", "out of memory", NULL);
+        return -1;
+    }
     for (size_t i = 0; i < e->count; i++) {
         const struct queue_recipient *rcpt = &e->recipients[i];
         if (!bounced_now[i])
@@ -123,4 +132,5 @@ void queue_send_bounce(const struct server_config *config, const struct event_lo
                         e->id, "why", why[0] ? why : strerror(errno), NULL);
     free(text);
     free(failed);
+    return rc;
 }

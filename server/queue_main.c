@@ -70,6 +70,11 @@ static void print_recipient(const struct queue_recipient *r, time_t now)
     case QUEUE_BOUNCED:
         printf("     bounced (%s): the sender was told\n", r->status);
         break;
+    case QUEUE_BOUNCE_PENDING:
+        printf("     bounced (%s): the bounce could not be stored yet; the message "
+               "stays queued until it is\n",
+               r->status);
+        break;
     }
     if (r->last_reply[0] != '\0')
         printf("     last answer%s%s: %s\n", r->remote_mta[0] ? " from " : "",

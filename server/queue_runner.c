@@ -253,6 +253,39 @@ out:
     free(answers);
 }
 
+/* ----- bounces that could not be stored --------------------------------- */
+
+/* Is a bounce that failed before due for another try? */
+static bool bounce_is_due(const struct queue_recipient *rcpt, time_t now, bool flush)
+{
+    return rcpt->state == QUEUE_BOUNCE_PENDING && (flush || rcpt->next_attempt <= now);
+}
+
+/* After a bounce attempt: stored, so those recipients are done; or not
+ * (a full disk: "fsync: No space left on device"), so they stay in the
+ * queue as bounce-pending and the bounce is tried again later. Deleting
+ * the message now would lose the one notice RFC 5321 §6.1 says MUST be
+ * sent: the sender would never learn that the mail did not arrive. */
+static void keep_bounce_pending(const struct runner *r, struct queue_entry *e,
+                                const bool *bounced_now, bool stored)
+{
+    for (size_t i = 0; i < e->count; i++) {
+        struct queue_recipient *rcpt = &e->recipients[i];
+        if (!bounced_now[i])
+            continue;
+        if (stored) {
+            rcpt->state = QUEUE_BOUNCED;
+            continue;
+        }
+        rcpt->state = QUEUE_BOUNCE_PENDING;
+        rcpt->next_attempt =
+            r->now + policy_retry_delay(r->config->retry_schedule,
+                                        r->config->retry_count, 1);
+        event_log_write(r->log, "queue", "bounce_pending", "id", e->id, "to",
+                        rcpt->address, NULL);
+    }
+}
+
 /* ----- one message, one pass -------------------------------------------- */
 
 /* Move an envelope we cannot read out of the way (once), so that it is
@@ -280,7 +313,8 @@ static void process_message(const struct runner *r, const char *id, bool flush)
     }
     bool any_due = false;
     for (size_t i = 0; i < e.count; i++)
-        any_due = any_due || is_due(&e.recipients[i], r->now, flush);
+        any_due = any_due || is_due(&e.recipients[i], r->now, flush) ||
+                  bounce_is_due(&e.recipients[i], r->now, flush);
     if (!any_due) {
         queue_entry_free(&e);
         return;
@@ -291,6 +325,17 @@ static void process_message(const struct runner *r, const char *id, bool flush)
         snprintf(why, sizeof why, "cannot read %s/messages/%s: %s",
                  r->config->queue_dir, id, strerror(errno));
         set_aside(r, id, why);
+        queue_entry_free(&e);
+        return;
+    }
+    if (e.message_size > 0 && (long long)len != e.message_size) {
+        /* Cut short after it was queued (a disk error, a careless hand):
+         * relaying it would hand on half a letter as if it were whole. */
+        snprintf(why, sizeof why,
+                 "%s/messages/%s is truncated: %zu octets, the envelope says %lld",
+                 r->config->queue_dir, id, len, e.message_size);
+        set_aside(r, id, why);
+        free(text);
         queue_entry_free(&e);
         return;
     }
@@ -317,11 +362,18 @@ static void process_message(const struct runner *r, const char *id, bool flush)
 
     bool any_bounced = false, any_waiting = false;
     for (size_t i = 0; i < e.count; i++) {
+        /* A bounce that could not be stored before goes out with this one. */
+        if (bounce_is_due(&e.recipients[i], r->now, flush))
+            bounced_now[i] = true;
         any_bounced = any_bounced || bounced_now[i];
-        any_waiting = any_waiting || e.recipients[i].state == QUEUE_WAITING;
     }
     if (any_bounced)
-        queue_send_bounce(r->config, r->log, r->now, &e, bounced_now);
+        keep_bounce_pending(r, &e, bounced_now,
+                            queue_send_bounce(r->config, r->log, r->now, &e,
+                                              bounced_now) == 0);
+    for (size_t i = 0; i < e.count; i++)
+        any_waiting = any_waiting || e.recipients[i].state == QUEUE_WAITING ||
+                      e.recipients[i].state == QUEUE_BOUNCE_PENDING;
     if (!any_waiting) {
         if (queue_remove(r->config->queue_dir, id, why, sizeof why) == 0)
             event_log_write(r->log, "queue", "done", "id", id, NULL);

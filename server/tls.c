@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "safe_dir.h"
+
 /* The first OpenSSL error as text, for `why`. */
 static void openssl_why(char *why, size_t why_cap, const char *what)
 {
@@ -29,26 +31,64 @@ static void openssl_why(char *why, size_t why_cap, const char *what)
     snprintf(why, why_cap, "%s: %s", what, detail);
 }
 
-/* Write a PEM object with `write` to path, readable by the owner only. */
-static int write_pem(const char *path, int (*write)(FILE *, void *), void *object,
-                     char *why, size_t why_cap)
+/*
+ * Write a PEM object with `write` as the file `name` in the folder open as
+ * dir_fd, readable by the owner only. Never over an existing file: it is
+ * written under a new name with O_EXCL (which also refuses a link planted
+ * there) and then renamed into place. rename() replaces a link planted
+ * under `name` with our file; it never writes through it. Opening `name`
+ * with O_TRUNC would have emptied whatever a planted link points at, with
+ * the server's rights (root's, say).
+ */
+static int write_pem(int dir_fd, const char *name, const char *shown,
+                     int (*write)(FILE *, void *), void *object, char *why,
+                     size_t why_cap)
 {
+    char fresh[300];
+    snprintf(fresh, sizeof fresh, "%s.new", name);
+    unlinkat(dir_fd, fresh, 0); /* left by a start that died here */
     /* Created 0600 from the start: a key must never be readable by
      * others, not even for the moment between creating and chmod. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = openat(dir_fd, fresh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    0600);
     FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (file == NULL) {
-        snprintf(why, why_cap, "open(%s): %s", path, strerror(errno));
+        snprintf(why, why_cap, "open(%s.new): %s", shown, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
     }
     int ok = write(file, object);
-    if (fclose(file) != 0 || !ok) {
-        snprintf(why, why_cap, "writing %s failed", path);
+    if (fflush(file) != 0 || fsync(fileno(file)) != 0 || !ok) {
+        snprintf(why, why_cap, "writing %s.new failed: %s", shown,
+                 ok ? strerror(errno) : "OpenSSL could not write it");
+        fclose(file);
+        unlinkat(dir_fd, fresh, 0);
+        return -1;
+    }
+    if (fclose(file) != 0 || renameat(dir_fd, fresh, dir_fd, name) != 0) {
+        snprintf(why, why_cap, "rename(%s.new, %s): %s", shown, shown, strerror(errno));
+        unlinkat(dir_fd, fresh, 0);
         return -1;
     }
     return 0;
+}
+
+/* What state is `name` in inside dir_fd: 1 a plain file, 0 missing, -1 a
+ * link or anything else (why says so). */
+static int plain_file(int dir_fd, const char *name, const char *shown, char *why,
+                      size_t why_cap)
+{
+    struct stat st;
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (S_ISREG(st.st_mode))
+        return 1;
+    snprintf(why, why_cap,
+             "%s is %s, not a plain file: refusing to use it (remove it, and the "
+             "server makes a new certificate)",
+             shown, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a file");
+    return -1;
 }
 
 static int write_key(FILE *file, void *key)
@@ -101,29 +141,58 @@ static X509 *make_certificate(EVP_PKEY *key, const char *hostname)
     return cert;
 }
 
+/* "dir/tls-key.pem" -> folder "dir" and name "tls-key.pem". */
+static void split_path(const char *path, char *folder, size_t folder_cap,
+                       const char **name)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        snprintf(folder, folder_cap, ".");
+        *name = path;
+    } else {
+        snprintf(folder, folder_cap, "%.*s", (int)(slash - path), path);
+        if (folder[0] == '\0')
+            snprintf(folder, folder_cap, "/");
+        *name = slash + 1;
+    }
+}
+
 int tls_ensure_self_signed(const char *cert_path, const char *key_path,
                            const char *hostname, char *why, size_t why_cap)
 {
-    if (access(cert_path, R_OK) == 0 && access(key_path, R_OK) == 0)
+    /* The state folder must be ours and closed to others (safe_dir.h):
+     * the private key is written there, with the server's rights. */
+    char folder[4096];
+    const char *key_name, *cert_name;
+    split_path(key_path, folder, sizeof folder, &key_name);
+    split_path(cert_path, folder, sizeof folder, &cert_name);
+    int dir_fd = safe_dir_open(AT_FDCWD, folder, false, folder, why, why_cap);
+    if (dir_fd < 0)
+        return -1;
+    int have_key = plain_file(dir_fd, key_name, key_path, why, why_cap);
+    int have_cert = have_key < 0 ? -1 : plain_file(dir_fd, cert_name, cert_path, why, why_cap);
+    if (have_key < 0 || have_cert < 0) {
+        close(dir_fd);
+        return -1;
+    }
+    if (have_key && have_cert) {
+        close(dir_fd);
         return 0; /* made on an earlier start */
+    }
 
+    int rc = -1;
     /* An elliptic-curve key (P-256): small, fast, and accepted everywhere. */
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    if (key == NULL) {
+    X509 *cert = key ? make_certificate(key, hostname) : NULL;
+    if (key == NULL)
         openssl_why(why, why_cap, "making a key");
-        return -1;
-    }
-    X509 *cert = make_certificate(key, hostname);
-    if (cert == NULL) {
+    else if (cert == NULL)
         openssl_why(why, why_cap, "making a certificate");
-        EVP_PKEY_free(key);
-        return -1;
-    }
-    int rc = write_pem(key_path, write_key, key, why, why_cap);
-    if (rc == 0)
-        rc = write_pem(cert_path, write_cert, cert, why, why_cap);
+    else if ((rc = write_pem(dir_fd, key_name, key_path, write_key, key, why, why_cap)) == 0)
+        rc = write_pem(dir_fd, cert_name, cert_path, write_cert, cert, why, why_cap);
     X509_free(cert);
     EVP_PKEY_free(key);
+    close(dir_fd);
     return rc;
 }
 
