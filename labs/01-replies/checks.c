@@ -141,6 +141,78 @@ static int enhanced_code(void)
           "\"250 5.1.1\": class 5 does not match 2xx, so "
           "there is no enhanced code; got \"%s\"",
           r.enhanced);
+
+    /* The code belongs to the first line: a later line does not change it. */
+    smtp_reply_clear(&r);
+    FEED(&r, "550-5.1.1 no such user", SMTP_REPLY_MORE);
+    FEED(&r, "550 5.7.1 and relaying denied", SMTP_REPLY_DONE);
+    CHECK(strcmp(r.enhanced, "5.1.1") == 0,
+          "the enhanced code is the first line's: expected \"5.1.1\", got \"%s\"",
+          r.enhanced);
+    smtp_reply_clear(&r);
+    FEED(&r, "250-bob.example", SMTP_REPLY_MORE);
+    FEED(&r, "250 2.0.0 ok", SMTP_REPLY_DONE);
+    CHECK(r.enhanced[0] == '\0',
+          "the first line \"250-bob.example\" has no enhanced code, so the reply has "
+          "none; got \"%s\"",
+          r.enhanced);
+
+    /* Subject and detail have one to three digits each (RFC 3463 §2). */
+    smtp_reply_clear(&r);
+    FEED(&r, "550 5.7.26 unauthenticated mail", SMTP_REPLY_DONE);
+    CHECK(strcmp(r.enhanced, "5.7.26") == 0,
+          "\"550 5.7.26\": expected \"5.7.26\" (two digits are allowed), got \"%s\"",
+          r.enhanced);
+    smtp_reply_clear(&r);
+    FEED(&r, "451 4.123.456 busy", SMTP_REPLY_DONE);
+    CHECK(strcmp(r.enhanced, "4.123.456") == 0,
+          "\"451 4.123.456\": expected \"4.123.456\" (three digits are allowed), got "
+          "\"%s\"",
+          r.enhanced);
+    smtp_reply_clear(&r);
+    FEED(&r, "550 5.1.1000 odd", SMTP_REPLY_DONE);
+    CHECK(r.enhanced[0] == '\0',
+          "\"550 5.1.1000\": four digits are not an enhanced code; got \"%s\"",
+          r.enhanced);
+    return 0;
+}
+
+/* Rule L1.6: the parser reads len bytes, never up to a NUL it hopes for. */
+static int exact_length(void)
+{
+    struct smtp_reply r;
+    char why[200] = "";
+    /* The wire's buffer goes on after the line: only 6 bytes are the line. */
+    const char buffer[] = "250 OKjunk after the line";
+    smtp_reply_clear(&r);
+    enum smtp_reply_step step = smtp_reply_feed(&r, buffer, 6, why, sizeof why);
+    CHECK(step == SMTP_REPLY_DONE, "\"250 OK\" (len 6): expected DONE, got %s",
+          step_name(step));
+    CHECK(strcmp(r.text, "OK") == 0,
+          "the line is \"250 OK\" (len 6), followed in memory by other bytes: "
+          "the text should be \"OK\", got \"%s\" (use len, not strlen)",
+          r.text);
+
+    /* Not NUL-terminated at all: a line at the very end of an array. */
+    char exact[6];
+    memcpy(exact, "354 go", 6);
+    smtp_reply_clear(&r);
+    step = smtp_reply_feed(&r, exact, sizeof exact, why, sizeof why);
+    CHECK(step == SMTP_REPLY_DONE && r.code == 354 && strcmp(r.text, "go") == 0,
+          "\"354 go\" with no NUL after it: expected DONE, 354, \"go\"; got %s, %d, "
+          "\"%s\"",
+          step_name(step), r.code, r.text);
+
+    /* A NUL byte inside the line: still one line of 9 bytes, read whole. */
+    const char nul[] = "250-a\0b\0c";
+    smtp_reply_clear(&r);
+    step = smtp_reply_feed(&r, nul, sizeof nul - 1, why, sizeof why);
+    CHECK(step == SMTP_REPLY_MORE && r.code == 250,
+          "\"250-a<NUL>b<NUL>c\": expected MORE with code 250, got %s, %d",
+          step_name(step), r.code);
+    FEED(&r, "250 end", SMTP_REPLY_DONE);
+    CHECK(r.line_count == 2, "two lines fed: line_count should be 2, got %zu",
+          r.line_count);
     return 0;
 }
 
@@ -253,6 +325,34 @@ static int bounded(void)
           "a reply that never ends must be refused after %d lines; read %zu lines, "
           "last step %s",
           SMTP_REPLY_MAX_LINES, lines, step_name(step));
+
+    /* Exactly at the limits: SMTP_REPLY_MAX_LINES lines are still a reply,
+     * and a text of SMTP_REPLY_TEXT_MAX - 1 bytes still fits whole. */
+    smtp_reply_clear(&r);
+    for (int i = 0; i < SMTP_REPLY_MAX_LINES - 1; i++)
+        FEED(&r, "250-x", SMTP_REPLY_MORE);
+    FEED(&r, "250 last", SMTP_REPLY_DONE);
+    static char fits[4 + SMTP_REPLY_TEXT_MAX];
+    memcpy(fits, "250 ", 4);
+    memset(fits + 4, 'y', SMTP_REPLY_TEXT_MAX - 1);
+    fits[4 + SMTP_REPLY_TEXT_MAX - 1] = '\0';
+    smtp_reply_clear(&r);
+    FEED(&r, fits, SMTP_REPLY_DONE);
+    CHECK(!r.truncated && strlen(r.text) == SMTP_REPLY_TEXT_MAX - 1,
+          "a text of exactly %d bytes fits (with its NUL): truncated should be false "
+          "and the text whole, got truncated=%d, %zu bytes",
+          SMTP_REPLY_TEXT_MAX - 1, r.truncated, strlen(r.text));
+    /* One byte more, in one over-long line: cut, never overrun. */
+    static char over[4 + SMTP_REPLY_TEXT_MAX + 1];
+    memcpy(over, "250 ", 4);
+    memset(over + 4, 'z', SMTP_REPLY_TEXT_MAX);
+    over[4 + SMTP_REPLY_TEXT_MAX] = '\0';
+    smtp_reply_clear(&r);
+    FEED(&r, over, SMTP_REPLY_DONE);
+    CHECK(r.truncated && strlen(r.text) == SMTP_REPLY_TEXT_MAX - 1,
+          "a text of %d bytes does not fit: keep %d and set truncated; got "
+          "truncated=%d, %zu bytes",
+          SMTP_REPLY_TEXT_MAX, SMTP_REPLY_TEXT_MAX - 1, r.truncated, strlen(r.text));
     return 0;
 }
 
@@ -264,6 +364,7 @@ int main(int argc, char **argv)
         {"code_changes", code_changes}, {"enhanced_code", enhanced_code},
         {"meaning", meaning},           {"first_line", first_line},
         {"extensions", extensions},     {"bounded", bounded},
+        {"exact_length", exact_length},
     };
     return lab_checks_main(argc, argv, checks, sizeof checks / sizeof checks[0]);
 }

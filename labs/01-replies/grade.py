@@ -18,16 +18,20 @@ from labtools import Server, run_send, scripted_run, tail  # noqa: E402
 
 g = Grader("lab01", "Reading replies")
 
-g.c_check("one-line reply", 2, "one_line")
-g.c_check("bare code (\"250\")", 1, "bare_code")
-g.c_check("multi-line reply", 3, "multi_line")
-g.c_check("not a reply: malformed", 2, "malformed")
-g.c_check("code changes inside a reply", 1, "code_changes")
-g.c_check("enhanced status code (5.1.1)", 2, "enhanced_code")
-g.c_check("classify by first digit", 2, "meaning")
-g.c_check("first line", 1, "first_line")
-g.c_check("EHLO extensions", 3, "extensions")
-g.c_check("bounded: long and endless replies", 2, "bounded")
+# Each check names the rules of the handout (labs/01-replies/README.md,
+# "Rules") it enforces, in brackets; tests/labs/test_rules_traced.py holds
+# the two lists together.
+g.c_check("one-line reply [L1.2 L1.4]", 2, "one_line")
+g.c_check("bare code (\"250\") [L1.2]", 1, "bare_code")
+g.c_check("multi-line reply [L1.2 L1.4]", 3, "multi_line")
+g.c_check("not a reply: malformed [L1.1]", 2, "malformed")
+g.c_check("code changes inside a reply [L1.3]", 1, "code_changes")
+g.c_check("enhanced status code (5.1.1) [L1.5]", 2, "enhanced_code")
+g.c_check("the line is len bytes: no NUL needed, NUL inside [L1.6]", 1, "exact_length")
+g.c_check("classify by first digit [L1.7]", 2, "meaning")
+g.c_check("first line [L1.8]", 1, "first_line")
+g.c_check("EHLO extensions [L1.9]", 3, "extensions")
+g.c_check("bounded: long and endless replies, exact limits [L1.10]", 2, "bounded")
 
 GREETING_MULTI = (None, b"220-fake.example ESMTP\r\n220-a greeting of\r\n"
                         b"220 three lines\r\n")
@@ -41,7 +45,7 @@ def envelope(rcpt_reply):
             ("RCPT TO:<bob@bob.example>", rcpt_reply)]
 
 
-@g.check("lab01-send delivers to mailwalk-server", 3)
+@g.check("lab01-send delivers to mailwalk-server [L1.11]", 3)
 def delivers(g):
     with Server() as server:
         status, out, err = run_send(g.program("send"), server.port)
@@ -51,7 +55,7 @@ def delivers(g):
                "bob's Maildir")
 
 
-@g.check("multi-line greeting and EHLO keep the dialogue in step", 3)
+@g.check("multi-line greeting and EHLO keep the dialogue in step [L1.11]", 3)
 def in_step(g):
     script = envelope(b"250-2.1.5 bob is\r\n250 2.1.5 here\r\n") + [
         ("DATA", b"354 go ahead\r\n"), ("HELLO", b""),
@@ -64,7 +68,7 @@ def in_step(g):
     expect(received[-1:] == [b"QUIT"], f"the server received {received}")
 
 
-@g.check("4xx and 5xx told apart (exit status 4 and 5)", 2)
+@g.check("4xx and 5xx told apart (exit status 4 and 5) [L1.12]", 2)
 def classify(g):
     quit_ = ("QUIT", b"221 bye\r\n")
     status, out, err, _ = scripted_run(

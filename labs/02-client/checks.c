@@ -253,6 +253,77 @@ static int crlf(void)
     return 0;
 }
 
+/* Rule L2.4: a command that does not fit its buffer is refused, and not one
+ * byte is written past the buffer; one that fits exactly goes out whole. */
+struct guarded {
+    char line[64];
+    char guard[64]; /* right behind line: an overrun lands here */
+};
+
+static int guard_intact(const struct guarded *b)
+{
+    for (size_t i = 0; i < sizeof b->guard; i++)
+        if (b->guard[i] != '#')
+            return 0;
+    return 1;
+}
+
+/* An address of `len` characters: "aaa...a@x" */
+static const char *address(size_t len)
+{
+    static char a[256];
+    memset(a, 'a', len);
+    memcpy(a + len - 2, "@x", 2);
+    a[len] = '\0';
+    return a;
+}
+
+static int format_bounds(void)
+{
+    struct smtp_client c;
+    smtp_client_init(&c, NULL, NULL);
+    struct guarded b;
+    const size_t room = sizeof b.line - 1; /* characters, with the NUL after them */
+
+    /* "MAIL FROM:<" + address + ">" is 12 + len characters. */
+    memset(&b, '#', sizeof b);
+    int rc = smtp_format_mail(&c, address(room - 12), NULL, b.line, sizeof b.line);
+    CHECK(rc == 0 && strlen(b.line) == room && guard_intact(&b),
+          "a MAIL line of exactly %zu characters fits a buffer of %zu: expected 0 and "
+          "the whole line, got %d and \"%.70s\"",
+          room, sizeof b.line, rc, b.line);
+    memset(&b, '#', sizeof b);
+    rc = smtp_format_mail(&c, address(room - 11), NULL, b.line, sizeof b.line);
+    CHECK(guard_intact(&b), "smtp_format_mail() wrote past the end of its buffer "
+                            "(cap %zu) for a sender one character too long",
+          sizeof b.line);
+    CHECK(rc < 0, "a MAIL line of %zu characters does not fit a buffer of %zu: "
+                  "expected -1, got %d",
+          room + 1, sizeof b.line, rc);
+    memset(&b, '#', sizeof b);
+    rc = smtp_format_mail(&c, address(200), NULL, b.line, sizeof b.line);
+    CHECK(guard_intact(&b) && rc < 0,
+          "a sender of 200 characters: expected -1 and nothing written past the "
+          "buffer; got %d%s",
+          rc, guard_intact(&b) ? "" : ", and the buffer overran");
+
+    /* "RCPT TO:<" + address + ">" is 10 + len characters. */
+    memset(&b, '#', sizeof b);
+    rc = smtp_format_rcpt(&c, address(room - 10), b.line, sizeof b.line);
+    CHECK(rc == 0 && strlen(b.line) == room && guard_intact(&b),
+          "a RCPT line of exactly %zu characters fits a buffer of %zu: expected 0 "
+          "and the whole line, got %d",
+          room, sizeof b.line, rc);
+    memset(&b, '#', sizeof b);
+    rc = smtp_format_rcpt(&c, address(200), b.line, sizeof b.line);
+    CHECK(guard_intact(&b), "smtp_format_rcpt() wrote past the end of its buffer "
+                            "(cap %zu) for a recipient of 200 characters",
+          sizeof b.line);
+    CHECK(rc < 0, "a recipient of 200 characters does not fit: expected -1, got %d",
+          rc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct lab_check checks[] = {
@@ -265,6 +336,7 @@ int main(int argc, char **argv)
         {"quit", quit},
         {"dot_stuffing", dot_stuffing},
         {"crlf", crlf},
+        {"format_bounds", format_bounds},
     };
     return lab_checks_main(argc, argv, checks, sizeof checks / sizeof checks[0]);
 }

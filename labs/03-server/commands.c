@@ -154,6 +154,8 @@ void cmd_helo(struct session *s, const char *args)
  *     250-8BITMIME               (RFC 6152)
  *     250-PIPELINING             (RFC 2920)
  *     250-ENHANCEDSTATUSCODES    (RFC 2034)
+ *     250-SMTPUTF8               (RFC 6531: the reference server takes UTF-8
+ *                                 addresses; cmd_mail.c reads the parameter)
  *     250 HELP
  *
  * Offer STARTTLS only if !s->tls && session_tls_available(s) (RFC 3207

@@ -64,7 +64,7 @@ def send_message(g, wire):
     return code, text, stored
 
 
-@g.check("a message ends at CR LF . CR LF", 3)
+@g.check("a message ends at CR LF . CR LF [L4.1]", 3)
 def plain(g):
     code, text, stored = send_message(g, b"Subject: hi\r\n\r\nHello Bob\r\n.\r\n")
     expect(code == 250, f"expected 250 after the final \".\", got {code} {text}")
@@ -73,7 +73,7 @@ def plain(g):
            f"{stored}")
 
 
-@g.check("dot-unstuffing", 3)
+@g.check("dot-unstuffing [L4.2]", 3)
 def unstuff(g):
     code, text, stored = send_message(g, b"\r\n..\r\n..sig\r\n...\r\nend\r\n.\r\n")
     expect(code == 250, f"expected 250, got {code} {text}")
@@ -81,7 +81,7 @@ def unstuff(g):
     expect(stored == [want], f"the text should arrive as {want!r}, got {stored}")
 
 
-@g.check("dots inside a line are text", 1)
+@g.check("dots inside a line are text [L4.3]", 1)
 def inner_dots(g):
     code, text, stored = send_message(g, b"a.b\r\n .\r\nc.\r\nx..\r\n.\r\n")
     expect(code == 250, f"expected 250, got {code} {text}")
@@ -116,24 +116,25 @@ def smuggle(g, fake_end):
     expect(len(stored) == 1, f"{len(stored)} messages arrived: only ONE was sent, "
                              f"the second is forged")
     expect(b"pay now" in stored[0], "the smuggled lines are text of the first message")
+    return stored
 
 
-@g.check("smuggling: LF . LF is text", 2)
+@g.check("smuggling: LF . LF is text [L4.4]", 2)
 def smuggle_lf_lf(g):
     smuggle(g, b"\n.\n")
 
 
-@g.check("smuggling: LF . CR LF is text", 2)
+@g.check("smuggling: LF . CR LF is text [L4.4]", 2)
 def smuggle_lf_crlf(g):
     smuggle(g, b"\n.\r\n")
 
 
-@g.check("smuggling: CR LF . LF is text", 2)
+@g.check("smuggling: CR LF . LF is text [L4.4]", 2)
 def smuggle_crlf_lf(g):
     smuggle(g, b"\r\n.\n")
 
 
-@g.check("a \".\" continuing a long line is text", 2)
+@g.check("a \".\" continuing a long line is text [L4.7]", 2)
 def long_line(g):
     wire = b"x" * PIECE + b".\r\nmore\r\n.\r\n"
     code, text, stored = send_message(g, wire)
@@ -144,7 +145,7 @@ def long_line(g):
            f"{[m[-30:] for m in stored]}")
 
 
-@g.check("two messages in one session", 1)
+@g.check("two messages in one session [L4.8]", 1)
 def two(g):
     with server(g) as srv:
         c = open_data(srv)
@@ -163,7 +164,7 @@ def two(g):
     expect(stored == [b"one\n", b"two\n"], f"stored: {stored}")
 
 
-@g.check("mailwalk-send's dots arrive as written", 1)
+@g.check("mailwalk-send's dots arrive as written [L4.2]", 1)
 def real_client(g):
     send = os.path.join(os.path.dirname(g.program("mailwalk-server")), "..", "client",
                         "mailwalk-send")
@@ -172,6 +173,38 @@ def real_client(g):
         expect(status == 0, f"mailwalk-send exit status {status}:\n{tail(out + err)}")
         stored = [strip_trace(m) for m in srv.messages("bob")]
     expect(stored == [b"Subject: d\n\n.\n..\n.x\n"], f"stored: {stored}")
+
+
+@g.check("smuggling: CR . CR LF and CR LF . CR are text [L4.5]", 2)
+def smuggle_bare_cr(g):
+    smuggle(g, b"\r.\r\n")
+    smuggle(g, b"\r\n.\r")
+
+
+@g.check("smuggling: \". \" and \".<TAB>\" before CR LF are text [L4.6]", 2)
+def smuggle_trailing_space(g):
+    smuggle(g, b"\r\n. \r\n")
+    smuggle(g, b"\r\n.\t\r\n")
+
+
+@g.check("smuggling: \".\" NUL before CR LF is text, stored byte for byte [L4.6]", 2)
+def smuggle_nul(g):
+    stored = smuggle(g, b"\r\n.\0x\r\n")
+    expect(b"\n.\0x\n" in stored[0], "the line \".<NUL>x\" is text and must be stored "
+           f"as it came, NUL included; stored: {stored[0][:80]!r}")
+
+
+@g.check("exactly at the limit: a 998-octet line, a stuffed 999th [L4.7]", 1)
+def at_the_limit(g):
+    # RFC 5321 section 4.5.3.1.6: a text line is at most 998 octets. A line of
+    # exactly 998, and one of "." + 998 (stuffed), come in one piece each.
+    wire = b"a" * 998 + b"\r\n." + b"b" * 998 + b"\r\n.\r\n"
+    code, text, stored = send_message(g, wire)
+    expect(code == 250, f"expected 250, got {code} {text}")
+    want = b"a" * 998 + b"\n" + b"b" * 998 + b"\n"
+    expect(stored == [want], "a line of 998 octets and a stuffed one of 999 should "
+           f"arrive whole (the second without its dot); got {[len(m) for m in stored]} "
+           "octets")
 
 
 if __name__ == "__main__":

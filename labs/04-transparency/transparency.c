@@ -37,17 +37,16 @@
  *              LINE_END_NONE (the line was longer than the buffer; the
  *              next piece continues it).
  *
- * s->spool.at_line_start says whether this piece starts a line - true
- * after data_begin() and after a piece that ended in CR LF, false after
- * anything else. Keep it up to date: it is the whole state of this lab.
+ * s->spool.at_line_start is yours: data_begin() sets it true before the
+ * first piece of the text comes. Keeping it right after every piece is
+ * the whole state of this lab.
  *
- * LAB 4: write this.
- *  - The end of data: a piece that starts a line, is exactly ".", and ends
- *    in CR LF. Then call spool_finish(s) and store nothing.
- *  - Transparency: a piece that starts a line, begins with "." and is more
- *    than "." loses its first dot.
- *  - Everything else is text, byte for byte: spool_store(s, line, len, end).
- *  - Then set s->spool.at_line_start for the next piece.
+ * LAB 4: write this. What it must do is the handout's list of rules
+ * (labs/04-transparency/README.md, "Rules"); how, is the lab. Before you
+ * write a line of code, answer on paper: which pieces can be the end of the
+ * message, and which only look like it? When does a piece start a line?
+ * What must at_line_start be after each of the three kinds of ending?
+ * Then walk every smuggling case of the handout through your answers.
  */
 void data_receive_line(struct session *s, const char *line, size_t len,
                        enum line_end end)

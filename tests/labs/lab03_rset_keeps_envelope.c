@@ -161,6 +161,7 @@ void cmd_ehlo(struct session *s, const char *args)
     session_reply_more(s, 250, NULL, "8BITMIME");
     session_reply_more(s, 250, NULL, "PIPELINING");
     session_reply_more(s, 250, NULL, "ENHANCEDSTATUSCODES");
+    session_reply_more(s, 250, NULL, "SMTPUTF8");
     if (!s->tls && session_tls_available(s))
         session_reply_more(s, 250, NULL, "STARTTLS");
     if (s->tls)
