@@ -1,6 +1,8 @@
 /*
  * maildir_read.c - listing a Maildir and marking messages seen.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The reader never locks anything. The server writes each message in tmp/
  * and renames it into new/ only when it is complete (server/maildir.c), so
  * every file a reader finds in new/ or cur/ is whole. And the reader's one

@@ -3,6 +3,8 @@
  * Maildir, oldest first, and the one change a reader makes, marking a
  * message seen.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Maildir (D. J. Bernstein's format, used by mailwalk-server) keeps one file
  * per message in three folders:
  *

@@ -1,6 +1,8 @@
 /*
  * message.c - what Alice's user agent writes before SMTP carries it.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A message is header fields, an empty line, and a body (RFC 5322 §2.1).
  * Two limits shape everything here:
  *
@@ -159,7 +161,7 @@ static void add_folded(struct text_buffer *t, const char *name, const char *valu
 
 /* Subject: in plain ASCII, or - with other characters - as RFC 2047
  * "encoded words" (=?UTF-8?B?...?=), the MIME way to put non-ASCII text in a
- * header that must stay ASCII. (RFC 2047 is not in shared/rfc; its §2
+ * header that must stay ASCII. (RFC 2047 §2
  * limits an encoded word to 75 characters.) */
 static void add_subject(struct text_buffer *t, const char *subject, bool utf8_headers)
 {

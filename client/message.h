@@ -2,6 +2,8 @@
  * message.h - building an Internet message (RFC 5322) with a MIME text body
  * (RFC 2045), the way a user agent does before it hands it to SMTP.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * SMTP does not care what the message says: after DATA it carries lines. The
  * *format* of those lines is another standard, RFC 5322: header fields
  * (From:, To:, Subject:, Date:, Message-ID:), an empty line, the body. The

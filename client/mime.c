@@ -1,6 +1,8 @@
 /*
  * mime.c - reading a message the way Bob's user agent must.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Mail crosses SMTP as lines of (mostly) ASCII, so senders encode anything
  * else, and the reader has to undo each layer, outside in:
  *

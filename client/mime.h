@@ -3,6 +3,8 @@
  * decoding quoted-printable and base64 (RFC 2045 §6.7, §6.8), RFC 2047
  * encoded words in headers, multipart bodies (RFC 2046 §5.1), and turning
  * any charset into UTF-8 for the terminal.
+ *
+ * Tier: beyond the core — skip on a first reading.
  */
 #ifndef MAILWALK_MIME_H
 #define MAILWALK_MIME_H

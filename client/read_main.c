@@ -1,7 +1,9 @@
 /*
  * read_main.c - mailwalk-read, Bob's user agent.
  *
- * The last arrow of the story (DESIGN.md §1): the mail is already in Bob's
+ * Tier: beyond the core — skip on a first reading.
+ *
+ * The last arrow of the story (docs/architecture.md, "The story"): the mail is already in Bob's
  * mailbox, put there by his server. Reading it involves no SMTP at all -
  * SMTP only *pushes* mail towards the recipient. Bob's user agent *pulls*:
  * here by reading the Maildir files directly (a remote reader would use

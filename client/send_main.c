@@ -1,9 +1,11 @@
 /*
  * send_main.c - mailwalk-send, Alice's user agent.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A user agent (MUA) is the program a person writes mail with. It builds the
  * message (RFC 5322 header fields and a MIME body) and hands it to a mail
- * server over SMTP - the first arrow of the story in DESIGN.md §1. This one
+ * server over SMTP - the first arrow of the story in docs/architecture.md. This one
  * prints the whole SMTP dialogue as it happens, so that a student sees every
  * command and every reply:
  *

@@ -1,6 +1,8 @@
 /*
  * smtp_auth.c - logging in: AUTH PLAIN and AUTH LOGIN (RFC 4954).
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A submission server (port 587 or 465, RFC 6409) relays mail for anyone
  * only after they prove who they are - otherwise it would be an open relay.
  * SMTP AUTH carries a SASL exchange: the client names a mechanism, the

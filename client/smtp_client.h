@@ -1,6 +1,8 @@
 /*
  * smtp_client.h - the sender-SMTP: one function per command.
  *
+ * Tier: core — read this first.
+ *
  * This is the other side of mailwalk-server. A client (RFC 5321 calls it the
  * "SMTP client" or sender-SMTP) opens a TCP connection, waits for the 220
  * greeting, says EHLO, and then runs one mail transaction after another:

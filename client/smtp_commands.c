@@ -1,6 +1,8 @@
 /*
  * smtp_commands.c - one function per SMTP command.
  *
+ * Tier: core — read this first.
+ *
  * Each function builds one command line, sends it and reads the one reply
  * (RFC 5321 §4.2: "Every command MUST generate exactly one reply"). They do
  * not judge the reply: a 550 to RCPT is the server's answer, and the caller

@@ -2,6 +2,8 @@
  * smtp_connection.c - opening the connection, and the one-command-one-reply
  * rhythm that every SMTP command follows.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * SMTP runs over TCP (RFC 5321 §2.1, port 25 for relaying, 587 for
  * submission). The *server* speaks first: after the TCP handshake the client
  * waits for the 220 greeting (§3.1, §4.3.1) before it may say anything.

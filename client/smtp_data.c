@@ -1,6 +1,8 @@
 /*
  * smtp_data.c - DATA: sending the message itself.
  *
+ * Tier: core — read this first.
+ *
  * After DATA and the server's "354 go ahead", everything the client sends is
  * message text, until a line holding just "." (RFC 5321 §4.1.1.4). Two rules
  * make that safe:

@@ -2,6 +2,8 @@
  * smtp_internal.h - what the files of the client library share with each
  * other but not with their callers: building command lines, sending them,
  * and choosing how long to wait.
+ *
+ * Tier: beyond the core — skip on a first reading.
  */
 #ifndef MAILWALK_SMTP_INTERNAL_H
 #define MAILWALK_SMTP_INTERNAL_H

@@ -2,6 +2,8 @@
  * smtp_pipeline.c - the envelope of one transaction, with or without
  * PIPELINING.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Without pipelining, every command waits for its reply: MAIL, wait, RCPT,
  * wait, RCPT, wait, DATA, wait. Over a link with 100 ms between the ends,
  * ten recipients cost more than a second of doing nothing. RFC 2920 lets a

@@ -1,6 +1,8 @@
 /*
  * smtp_reply.c - reading what the server says.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Every SMTP reply starts with three digits (RFC 5321 §4.2). The first digit
  * is all a client must act on (§4.2.1):
  *

@@ -1,6 +1,8 @@
 /*
  * smtp_tls.c - sealing the conversation: STARTTLS and implicit TLS.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Plain SMTP crosses the network as readable text: anyone on the path sees
  * the addresses, the message and - worse - an AUTH password. TLS seals it.
  * There are two ways in:

@@ -1,6 +1,8 @@
 /*
  * base64.c - RFC 4648 §4 base64, written out so you can see it work.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Encoding: take 3 bytes (24 bits), cut them into 4 groups of 6 bits, and
  * write each group as one letter of the alphabet below. At the end, 1 or 2
  * leftover bytes are padded with "=" so the text is a multiple of 4.

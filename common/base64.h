@@ -1,6 +1,8 @@
 /*
  * base64.h - the encoding SMTP AUTH uses to carry binary over a text line.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * RFC 4954 §4 sends every SASL challenge and response base64-encoded
  * (RFC 4648 §4): three bytes become four letters from a 64-letter
  * alphabet, so NUL bytes (PLAIN's separator) and any other octet can

@@ -1,6 +1,8 @@
 /*
  * event_log.c - JSON lines for the visualizer and the tests.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Each event is built in a fixed buffer and leaves in ONE write() to a file
  * opened with O_APPEND. The server runs one process per connection, all
  * appending to the same file: O_APPEND makes each write land whole at the

@@ -1,6 +1,8 @@
 /*
  * event_log.h - what happened inside, one JSON object per line.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The wire shows what crossed the network; the event log shows what each
  * program *did* about it: a connection arrived, a line came in, the session
  * moved from MAIL to RCPT, a message reached a mailbox. The visualizer and

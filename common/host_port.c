@@ -1,5 +1,7 @@
 /*
  * host_port.c - splitting "HOST:PORT" and "[v6]:PORT".
+ *
+ * Tier: beyond the core — skip on a first reading.
  */
 #include "host_port.h"
 

@@ -1,6 +1,8 @@
 /*
  * host_port.h - reading "HOST:PORT", the way both programs take addresses.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * "127.0.0.1:2525", "localhost:25" and, for IPv6, "[::1]:2525": the square
  * brackets keep the colons of an IPv6 address apart from the one before
  * the port (the same convention as URLs, RFC 3986 §3.2.2).

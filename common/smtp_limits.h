@@ -1,6 +1,8 @@
 /*
  * smtp_limits.h - the sizes SMTP promises, as named constants.
  *
+ * Tier: core — read this first.
+ *
  * RFC 5321 §4.5.3.1 lists the smallest objects every implementation must
  * accept. A server that checks these *before* parsing never lets a peer make
  * it allocate without bound: that is how a few kilobytes of memory per

@@ -1,6 +1,8 @@
 /*
  * text_buffer.c - a buffer that doubles when it is full.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Doubling (rather than growing by a fixed step) keeps the total copying
  * linear: n appends cost O(n) bytes copied in all, however many reallocs.
  */

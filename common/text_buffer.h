@@ -1,6 +1,8 @@
 /*
  * text_buffer.h - text that grows as it is built.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The clients build whole messages (mailwalk-send) and decode them
  * (mailwalk-read) in memory; this is the one growing buffer they share.
  * Running out of memory sets `failed` and makes every later append do

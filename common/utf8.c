@@ -1,6 +1,8 @@
 /*
  * utf8.c - checking UTF-8 the way RFC 3629 §4 defines it.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A UTF-8 character is one lead byte that says how many bytes follow, then
  * that many continuation bytes (10xxxxxx). Checking only that shape is not
  * enough: the table in RFC 3629 §4 also narrows the range of the *second*

@@ -1,6 +1,8 @@
 /*
  * utf8.h - is this text UTF-8?
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * SMTP began as 7-bit ASCII. UTF-8 (RFC 3629) came later to mail: in
  * message bodies with 8BITMIME (RFC 6152) and in addresses and headers with
  * SMTPUTF8 (RFC 6531, which requires well-formed UTF-8). The server, the

@@ -1,6 +1,8 @@
 /*
  * wire.c - turning a TCP byte stream into SMTP lines, and back.
  *
+ * Tier: core — read this first.
+ *
  * The reading side keeps one fixed buffer per connection. wire_read_line()
  * looks for "\n" in what is buffered; when there is none it reads more from
  * the socket, after poll() has said bytes are there (or the line's time ran

@@ -2,6 +2,8 @@
  * wire.h - buffered CRLF line I/O over a socket, the only code that both the
  * server and the client use to touch the network.
  *
+ * Tier: core — read this first.
+ *
  * SMTP is a line protocol: every command, every reply and every line of the
  * message ends in CR LF (RFC 5321 §2.3.8). TCP, though, delivers a *stream*
  * of bytes: one read() may return half a line or ten lines at once. This

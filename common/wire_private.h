@@ -1,6 +1,8 @@
 /*
  * wire_private.h - what wire.c and wire_tls.c share with each other and
  * with nobody else.
+ *
+ * Tier: beyond the core — skip on a first reading.
  */
 #ifndef MAILWALK_WIRE_PRIVATE_H
 #define MAILWALK_WIRE_PRIVATE_H

@@ -1,6 +1,8 @@
 /*
  * wire_tls.c - the TLS half of the wire, on OpenSSL 3.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Once a wire has TLS, its socket is non-blocking and every OpenSSL call
  * may answer "want read" or "want write": TLS records do not line up with
  * our reads (one SSL_read may need two more packets, and renegotiation may

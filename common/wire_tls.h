@@ -1,6 +1,8 @@
 /*
  * wire_tls.h - sealing a connection with TLS, in the middle of it.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * STARTTLS (RFC 3207) begins in plaintext: the client asks, the server
  * answers "220 Ready to start TLS", and then both run the TLS handshake on
  * the same TCP connection. From then on wire_read_line() and wire_write()

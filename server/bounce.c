@@ -1,6 +1,8 @@
 /*
  * bounce.c - the message that says "your mail could not be delivered".
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A *bounce* (a non-delivery report) is the mail system writing back to a
  * sender. It is owed exactly when a server said "250 OK" to a message and
  * then could not deliver it: the 250 made the server responsible (RFC 5321

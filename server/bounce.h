@@ -1,6 +1,8 @@
 /*
  * bounce.h - writing the "your mail could not be delivered" message.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * When the queue gives up on a recipient it already said 250 for, it must
  * tell the sender (RFC 5321 §6.1). bounce_write() writes that notice as a
  * standard delivery status notification (DSN, RFC 3464) that both a person

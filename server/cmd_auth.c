@@ -1,6 +1,8 @@
 /*
  * cmd_auth.c - AUTH: the client logs in (RFC 4954), with PLAIN or LOGIN.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A submission server (RFC 6409) takes mail from its own users for anyone
  * in the world, so it must know who is talking. AUTH names a SASL
  * mechanism; then the server sends challenges ("334 ...") and the client

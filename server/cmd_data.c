@@ -1,6 +1,8 @@
 /*
  * cmd_data.c - DATA: "here comes the message".
  *
+ * Tier: core — read this first.
+ *
  * The server answers 354 (an intermediate reply: go on), and from then on
  * every line is message text, not a command, until a line holding just
  * ".". That final dot gets the real answer: 250 if the message is safely

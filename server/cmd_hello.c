@@ -1,6 +1,8 @@
 /*
  * cmd_hello.c - HELO and EHLO: the client says who it is.
  *
+ * Tier: core — read this first.
+ *
  * Both open the session (RFC 5321 §4.1.1.1). HELO is the 1982 greeting of
  * RFC 821; EHLO is the "extended hello" that asks the server to list its
  * service extensions, one per line of a multi-line 250 reply. A client that

@@ -1,6 +1,8 @@
 /*
  * cmd_info.c - the commands that only answer questions: VRFY, EXPN, HELP.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * None of them touches the session's state or the open transaction; RFC
  * 5321 §4.1.4 allows them at any time. Two of them are a lesson in how the
  * Internet changed: VRFY and EXPN were made to be helpful, and spammers

@@ -1,6 +1,8 @@
 /*
  * cmd_mail.c - MAIL FROM: the start of a mail transaction.
  *
+ * Tier: core — read this first.
+ *
  * MAIL names the reverse-path: where to send a bounce if delivery fails.
  * It is the *envelope* sender and need not match the From: header inside
  * the message; nothing in SMTP itself checks either (that is what SPF,

@@ -1,6 +1,8 @@
 /*
  * cmd_rcpt.c - RCPT TO: who the message is for.
  *
+ * Tier: core — read this first.
+ *
  * Each RCPT names one recipient and gets its own answer, so a message to
  * three people can be accepted for two and refused for one. This is where
  * a server decides whose mail it takes: mail for our own domains we

@@ -2,6 +2,8 @@
  * cmd_simple.c - the small commands that steer the session: RSET, NOOP,
  * QUIT.
  *
+ * Tier: core — read this first.
+ *
  * RSET throws the open transaction away, NOOP does nothing at all, QUIT
  * ends the session; RFC 5321 §4.1.4 allows all three at any time. (The
  * commands that only answer questions - VRFY, EXPN, HELP - are in

@@ -1,6 +1,8 @@
 /*
  * cmd_starttls.c - STARTTLS: turn a plaintext connection into a TLS one.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * SMTP began in 1982 with every byte in the clear, passwords included.
  * RFC 3207 adds one command: the client says STARTTLS, we say "220 Ready
  * to start TLS", and then both run the TLS handshake on the *same* TCP

@@ -1,6 +1,8 @@
 /*
  * command_table.c - which verb goes to which handler, and when.
  *
+ * Tier: core — read this first.
+ *
  * This is the server's whole vocabulary (RFC 5321 §4.5.1 lists the
  * commands every server must implement: EHLO, HELO, MAIL, RCPT, DATA,
  * RSET, NOOP, QUIT, VRFY), plus two security extensions: STARTTLS (RFC

@@ -1,6 +1,8 @@
 /*
  * commands.h - the SMTP verbs this server knows, as one table.
  *
+ * Tier: core — read this first.
+ *
  * Each row says which function handles the verb, in which states it may
  * come, which phase of the dialogue it belongs to (the visualizer and the
  * docs use the same three phases) and the help text HELP prints. The

@@ -1,6 +1,8 @@
 /*
  * config.c - the command line of mailwalk-server.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * getopt_long() does the parsing; this file adds the defaults, checks every
  * number, and explains in --help what each option is for.
  */

@@ -1,6 +1,8 @@
 /*
  * config.h - what the person starting mailwalk-server asked for.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Everything the server can be told on its command line lands in one struct,
  * filled once at start-up and only read after that. Pointers point into argv
  * (which lives as long as the process), so nothing here needs freeing.

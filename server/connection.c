@@ -1,6 +1,8 @@
 /*
  * connection.c - the loop "read a line, let the session answer, send".
  *
+ * Tier: core — read this first.
+ *
  * PIPELINING (RFC 2920) falls out of this loop: if the client sent several
  * commands at once, they sit in the wire's buffer; we answer each in turn,
  * collect the replies, and send them together once no whole line is left

@@ -1,6 +1,8 @@
 /*
  * connection.h - moving one client's bytes between the socket and the
  * session. This is the only part of the server that talks to the network.
+ *
+ * Tier: core — read this first.
  */
 #ifndef MAILWALK_CONNECTION_H
 #define MAILWALK_CONNECTION_H

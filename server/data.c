@@ -1,6 +1,8 @@
 /*
  * data.c - the message text: transparency, end of data, and size.
  *
+ * Tier: core — read this first.
+ *
  * Only one sequence ends the message: CR LF "." CR LF (RFC 5321 §4.1.1.4).
  * In December 2023 "SMTP smuggling" (CVE-2023-51764, -51765, -51766) showed
  * what happens when a server also accepts LF "." LF or LF "." CR LF: a

@@ -1,6 +1,8 @@
 /*
  * data.h - receiving the message after "354" (RFC 5321 §4.1.1.4).
  *
+ * Tier: core — read this first.
+ *
  * The message arrives as text lines and ends with a line holding a single
  * ".". Lines that start with "." were given an extra "." by the client
  * (dot-stuffing, §4.5.2), which we take away again. The message goes to a

@@ -1,6 +1,8 @@
 /*
  * listener.c - socket(), bind(), listen(): opening a door for clients.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * getaddrinfo() turns "localhost" or "::1" into socket addresses, so the
  * same code serves IPv4 and IPv6.
  */

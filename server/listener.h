@@ -1,5 +1,7 @@
 /*
  * listener.h - the listening sockets: where clients knock.
+ *
+ * Tier: beyond the core — skip on a first reading.
  */
 #ifndef MAILWALK_LISTENER_H
 #define MAILWALK_LISTENER_H

@@ -1,6 +1,8 @@
 /*
  * maildir.c - write, flush, rename: the delivery discipline.
  *
+ * Tier: core — read this first.
+ *
  * The order of the steps in maildir_deliver() is the whole lesson:
  *
  *   1. write the message into tmp/          (a crash here: no delivery)

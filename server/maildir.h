@@ -1,6 +1,8 @@
 /*
  * maildir.h - delivering into Maildirs, so that nothing is ever half there.
  *
+ * Tier: core — read this first.
+ *
  * A Maildir (https://cr.yp.to/proto/maildir.html) is a folder with three
  * subfolders: tmp/ (being written), new/ (delivered, not yet seen) and cur/
  * (seen by the reader). A message is written into tmp/, flushed to the disk,

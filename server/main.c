@@ -1,6 +1,8 @@
 /*
  * main.c - mailwalk-server: open the doors, start the workers, supervise.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The parent process does no SMTP at all. It opens the listening sockets,
  * starts a pool of worker processes (workers.c) that each serve one client
  * at a time, and then only watches over them:

@@ -1,6 +1,8 @@
 /*
  * networks.c - matching a client's address against CIDR networks.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A network like 127.0.0.0/8 says: the first 8 bits must be those of
  * 127.0.0.0. So we compare whole bytes while at least 8 bits remain, then
  * the last few bits under a mask. An IPv4 client that reached an IPv6

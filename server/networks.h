@@ -1,6 +1,8 @@
 /*
  * networks.h - "is this client inside 127.0.0.0/8?", for --trusted.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Before SMTP AUTH existed, a server knew its own users by where they
  * connected from: the machines of the office network could relay, the rest
  * of the Internet could not (RFC 5321 §3.6.2 leaves the rule to the site).

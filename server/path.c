@@ -1,6 +1,8 @@
 /*
  * path.c - a small recursive-descent reader for RFC 5321 §4.1.2 paths.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Each grammar rule of the RFC becomes one function below, named after the
  * rule, so you can read the two side by side. Every function takes a cursor
  * (const char **p), advances it past what it accepted and returns true, or

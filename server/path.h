@@ -1,6 +1,8 @@
 /*
  * path.h - reading the <address> in MAIL FROM:<...> and RCPT TO:<...>.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * RFC 5321 §4.1.2 gives the grammar. A path is an address in angle
  * brackets; the reverse-path may also be the null path "<>", which bounces
  * use so that nobody ever bounces a bounce (§4.5.5). Old source routes like

@@ -1,6 +1,8 @@
 /*
  * queue.c - the queue on the disk: write, flush, rename, as for a Maildir.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Two files per message. The message text never changes after it is queued;
  * the envelope changes after every attempt. An envelope looks like this
  * (one "rcpt" line per recipient, each followed by what happened to it):

@@ -1,6 +1,8 @@
 /*
  * queue.h - the outgoing queue: mail that waits until the next hop takes it.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * When Alice's server answers 250 to a message for bob@bob.example, it has
  * not delivered anything yet: it has only promised to (RFC 5321 §6.1). The
  * promise is kept by writing the message to the disk *before* the 250, in a

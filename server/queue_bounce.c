@@ -1,6 +1,8 @@
 /*
  * queue_bounce.c - telling the sender that a message could not be delivered.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The queue runner (queue_runner.c) decides *that* a recipient failed; this
  * file writes the notice (bounce.c builds the RFC 3464 report) and hands it
  * to the sender like any other mail: into a Maildir here when the sender is

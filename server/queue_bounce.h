@@ -1,5 +1,7 @@
 /*
  * queue_bounce.h - sending a bounce for recipients the queue gave up on.
+ *
+ * Tier: beyond the core — skip on a first reading.
  */
 #ifndef MAILWALK_QUEUE_BOUNCE_H
 #define MAILWALK_QUEUE_BOUNCE_H

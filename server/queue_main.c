@@ -1,6 +1,8 @@
 /*
  * queue_main.c - mailwalk-queue: what waits in a server's queue, and why.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The queue is a folder of small text files (queue.h), so this program
  * only reads them and prints them for people, like Postfix's mailq or
  * Sendmail's `mailq`. With --flush it asks the running server's queue

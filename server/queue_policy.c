@@ -1,6 +1,8 @@
 /*
  * queue_policy.c - the queue runner's decisions (see queue_policy.h).
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * LAB 6 replaces this file: each function is one rule of RFC 5321 §4.5.4
  * (retry strategies), §6.1 (reliable delivery and bounces) and §6.3 (loop
  * detection), small enough to write in a few lines, important enough that

@@ -1,6 +1,8 @@
 /*
  * queue_policy.h - what the queue runner decides, apart from how it does it.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Store-and-forward (RFC 5321 §2.1, §4.5.4) is a handful of decisions made
  * again and again: did that reply mean "delivered", "try later" or "never"?
  * How long until the next try? Has this message waited too long? May we

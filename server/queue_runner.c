@@ -1,6 +1,8 @@
 /*
  * queue_runner.c - store-and-forward: keep trying until the mail is gone.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * One pass over the queue, for every queued message:
  *
  *   1. recipients of our own (a message to bob@bob.example and to

@@ -1,6 +1,8 @@
 /*
  * queue_runner.h - the process that empties the queue.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Next to the workers that receive mail, a server with --queue runs one
  * more process: the queue runner. It looks at the queue a few times a
  * second, and for every recipient whose time has come it either puts the

@@ -1,6 +1,8 @@
 /*
  * relay.c - Alice's server, speaking as a client to Bob's server.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The dialogue is the one every SMTP client has (RFC 5321 §3), read off
  * the code from top to bottom. What is particular to relaying:
  *  - We name ourselves in EHLO with our --hostname (§4.1.1.1), and send

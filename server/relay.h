@@ -1,6 +1,8 @@
 /*
  * relay.h - one attempt to hand a queued message to the next hop.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Here Alice's server turns client: it connects to Bob's server and speaks
  * the sender side of SMTP, with the same client library mailwalk-send uses
  * (client/smtp_client.h). One attempt is one SMTP session: greeting, EHLO,

@@ -1,6 +1,8 @@
 /*
  * routes.c - finding the next hop for a domain: MX records, played by a file.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * When Alice writes to bob@bob.example, her server must find the machine
  * that takes mail for bob.example. A real MTA asks DNS for the domain's MX
  * ("mail exchanger") records (RFC 5321 §5.1):
@@ -31,7 +33,7 @@
  *
  * SIMPLIFICATION: a real MTA would get a list of hosts by preference and
  * try each in turn; a route here names exactly one host. An opt-in real
- * MX lookup may come later, never in tests (DESIGN.md §1).
+ * MX lookup may come later, never in tests (docs/relay.md).
  */
 #include "routes.h"
 

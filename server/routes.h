@@ -1,6 +1,8 @@
 /*
  * routes.h - where to send mail for a domain: our stand-in for DNS MX records.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * On the Internet, Alice's server asks DNS "who takes mail for bob.example?"
  * (an MX lookup, RFC 5321 §5.1; routes.c tells the whole story). On one
  * classroom machine there is no such DNS, so a small routes file answers

@@ -1,6 +1,8 @@
 /*
  * session.c - the heart of the server: one line in, replies out.
  *
+ * Tier: core — read this first.
+ *
  * session_handle_line() is called for every line the client sends. Before
  * DATA the line is a command and goes to the dispatcher; after 354 it is
  * message text and goes to the DATA reader (data.c); while an AUTH

@@ -1,6 +1,8 @@
 /*
  * session.h - one SMTP conversation, as a state machine with no sockets.
  *
+ * Tier: core — read this first.
+ *
  * The protocol core never reads or writes the network. The connection loop
  * (connection.c) hands it one line at a time with session_handle_line();
  * the session answers by appending reply lines to s->out, and the loop

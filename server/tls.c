@@ -1,6 +1,8 @@
 /*
  * tls.c - making and loading the server's certificate with OpenSSL 3.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * A certificate binds a public key to a name and is signed by someone the
  * client trusts. "Self-signed" means we sign our own: nobody vouches for
  * it, so a client must be told to trust this very certificate. That is

@@ -1,6 +1,8 @@
 /*
  * tls.h - the server's TLS setup: a certificate, a key, an OpenSSL context.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * TLS needs the server to prove who it is with a certificate. A classroom
  * rarely has one, so when none is given we make a self-signed one on first
  * start and print its SHA-256 fingerprint: clients can then trust exactly

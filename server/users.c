@@ -1,6 +1,8 @@
 /*
  * users.c - password hashes: PBKDF2, salts, and comparing in constant time.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Three ideas protect the passwords:
  *  - a *salt*, random per user, so equal passwords get different hashes
  *    and one precomputed table cannot crack them all;

@@ -1,6 +1,8 @@
 /*
  * users.h - who may log in (SMTP AUTH, RFC 4954), and how we check.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * The users file holds one user per line, never a password itself:
  *
  *     # name:scheme$iterations$salt$hash

@@ -1,6 +1,8 @@
 /*
  * workers.c - prefork: start the session processes once, reuse them.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * Why not fork() for every new client, the textbook way? Because fork() is
  * not free: it copies the parent's page tables, and on the virtual machines
  * where classes run it measured 0.7-1.9 ms, more than a whole SMTP session

@@ -1,6 +1,8 @@
 /*
  * workers.h - the pool of session processes.
  *
+ * Tier: beyond the core — skip on a first reading.
+ *
  * mailwalk-server starts --max-sessions worker processes when it starts.
  * Each worker waits for a client, serves it from greeting to goodbye, and
  * waits for the next one: one process per session at a time, as in Postfix

@@ -226,7 +226,7 @@ class EndToEndTest(RelayTestCase):
             errors="replace")
 
     def test_submission_with_auth_over_starttls_is_relayed(self):
-        """The whole story of DESIGN.md §1: mailwalk-send logs in on the
+        """The whole story of docs/architecture.md ("The story"): mailwalk-send logs in on the
         submission port, Alice's server queues and relays, Bob's server
         delivers with both Received: headers; the same message without
         logging in, or logged in but on the port-25 role, is refused."""

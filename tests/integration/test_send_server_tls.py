@@ -1,7 +1,8 @@
 """mailwalk-send against mailwalk-server's submission roles: STARTTLS on
 the submission port (587's role) and implicit TLS (465's role), each with
 AUTH, trusting exactly the server's self-signed classroom certificate with
---cafile. This is the first arrow of DESIGN.md §1 with both ends ours."""
+--cafile. This is the first arrow of the story in docs/architecture.md
+with both ends ours."""
 
 import base64
 import os

@@ -28,12 +28,14 @@ WAIT_SECONDS = 10
 
 
 def program(name, default):
-    """Path of a built program, from the environment or the default build dir."""
+    """Path of a built program, from the environment variable `name` that
+    meson sets. There is no guessed fallback (a build folder may have any
+    name): without the variable the test stops and says what to set."""
     path = os.environ.get(name)
     if path:
         return path
-    here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.join(here, "..", "..", "build", default)
+    raise RuntimeError(f"{name} is not set: run the test with meson test, or "
+                       f"set it by hand, e.g. {name}=build/{default}")
 
 
 class Server:
