@@ -224,8 +224,9 @@ bool anvil_auth_begin(const char *address, const char *user)
     struct anvil_record *client, *name;
     lock_table();
     find_pair(address, user, now, &client, &name);
-    bool allowed = current_failures(client, now) < limits->max_auth_failures &&
-                   (name == NULL || current_failures(name, now) < limits->max_auth_failures);
+    bool allowed =
+        current_failures(client, now) < limits->max_auth_failures &&
+        (name == NULL || current_failures(name, now) < limits->max_auth_failures);
     if (allowed) {
         client->failures++;
         if (name != NULL)

@@ -106,8 +106,7 @@ static void check_login(struct session *s, const char *user, const char *passwor
     if (!anvil_auth_begin(s->peer, name)) {
         log_auth(s, user, "refused: too many failures");
         if (!too_many_in_session(s))
-            session_reply(s, 454, "4.7.0",
-                          "Too many failed logins, try again later");
+            session_reply(s, 454, "4.7.0", "Too many failed logins, try again later");
         return;
     }
     char why[512] = "";

@@ -195,9 +195,8 @@ void connection_serve(int fd, const struct server_config *config,
 
         size_t len;
         enum line_end end;
-        enum wire_status status =
-            read_line_within(&w, session_clock_wait_ms(&clock, config, all_busy), line,
-                             cap, &len, &end);
+        enum wire_status status = read_line_within(
+            &w, session_clock_wait_ms(&clock, config, all_busy), line, cap, &len, &end);
         if (status == WIRE_OK) {
             session_clock_line(&clock, wire_bytes(len, end));
             session_handle_line(&s, line, len, end);
