@@ -202,22 +202,53 @@ bool anvil_all_busy(void)
     return busy >= table->slot_count;
 }
 
-bool anvil_auth_allowed(const char *address, const char *user)
+/* The records of the address and of the user name (NULL if no name). */
+static void find_pair(const char *address, const char *user, time_t now,
+                      struct anvil_record **client, struct anvil_record **name)
+{
+    char key[ANVIL_KEY_SIZE];
+    snprintf(key, sizeof key, "client %s", address);
+    *client = find_record(key, now);
+    *name = NULL;
+    if (user != NULL) {
+        snprintf(key, sizeof key, "user %s", user);
+        *name = find_record(key, now);
+    }
+}
+
+bool anvil_auth_begin(const char *address, const char *user)
 {
     if (table == NULL)
         return true;
     time_t now = time(NULL);
-    char key[ANVIL_KEY_SIZE];
+    struct anvil_record *client, *name;
     lock_table();
-    snprintf(key, sizeof key, "client %s", address);
-    bool allowed = current_failures(find_record(key, now), now) < limits->max_auth_failures;
-    if (user != NULL) {
-        snprintf(key, sizeof key, "user %s", user);
-        allowed = allowed &&
-                  current_failures(find_record(key, now), now) < limits->max_auth_failures;
+    find_pair(address, user, now, &client, &name);
+    bool allowed =
+        current_failures(client, now) < limits->max_auth_failures &&
+        (name == NULL || current_failures(name, now) < limits->max_auth_failures);
+    if (allowed) {
+        client->failures++;
+        if (name != NULL)
+            name->failures++;
     }
     unlock_table();
     return allowed;
+}
+
+void anvil_auth_succeeded(const char *address, const char *user)
+{
+    if (table == NULL)
+        return;
+    time_t now = time(NULL);
+    struct anvil_record *client, *name;
+    lock_table();
+    find_pair(address, user, now, &client, &name);
+    if (client->failures > 0)
+        client->failures--;
+    if (name != NULL && name->failures > 0)
+        name->failures--;
+    unlock_table();
 }
 
 void anvil_auth_failed(const char *address, const char *user)
@@ -225,17 +256,14 @@ void anvil_auth_failed(const char *address, const char *user)
     if (table == NULL)
         return;
     time_t now = time(NULL);
-    char key[ANVIL_KEY_SIZE];
+    struct anvil_record *client, *name;
     lock_table();
-    snprintf(key, sizeof key, "client %s", address);
-    struct anvil_record *r = find_record(key, now);
-    current_failures(r, now);
-    r->failures++;
-    if (user != NULL) {
-        snprintf(key, sizeof key, "user %s", user);
-        r = find_record(key, now);
-        current_failures(r, now);
-        r->failures++;
+    find_pair(address, user, now, &client, &name);
+    current_failures(client, now);
+    client->failures++;
+    if (name != NULL) {
+        current_failures(name, now);
+        name->failures++;
     }
     unlock_table();
 }

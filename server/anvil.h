@@ -45,10 +45,18 @@ bool anvil_all_busy(void);
 
 /* May a login be tried now? False when the address, or the user name, has
  * had --max-auth-failures failed logins within --auth-failure-window.
- * `user` may be NULL (the name was unusable). */
-bool anvil_auth_allowed(const char *address, const char *user);
+ * True: the try is counted as a failure already, for both, until
+ * anvil_auth_succeeded() takes it back. (Checking a password takes a
+ * while; counting first means that guessers on many connections at once
+ * cannot all slip through the same gap.) `user` may be NULL. */
+bool anvil_auth_begin(const char *address, const char *user);
 
-/* A login failed: count it for the address and for the user name. */
+/* The login begun with anvil_auth_begin() succeeded (or could not be
+ * checked): it is not a failure after all. */
+void anvil_auth_succeeded(const char *address, const char *user);
+
+/* A login failed without anvil_auth_begin() (an unusable name, or acting
+ * for someone else): count it for the address and the user name. */
 void anvil_auth_failed(const char *address, const char *user);
 
 #endif

@@ -72,13 +72,16 @@ static bool too_many_in_session(struct session *s)
     return true;
 }
 
-/* A login failed: count it here and in the shared table, for the client's
- * address and for the name tried (`user` NULL: not a usable name). The
- * SESSION_AUTH_MAX_FAILURES-th in a session ends it with 421. */
-static void auth_failed(struct session *s, const char *user, const char *shown)
+/* A login failed: count it in the session (and, for the failures that
+ * check_login() did not count already, in the shared table, for the
+ * client's address and the name tried; `user` NULL: not a usable name).
+ * The SESSION_AUTH_MAX_FAILURES-th in a session ends it with 421. */
+static void auth_failed(struct session *s, const char *user, const char *shown,
+                        bool counted)
 {
     log_auth(s, shown, "failed");
-    anvil_auth_failed(s->peer, user);
+    if (!counted)
+        anvil_auth_failed(s->peer, user);
     if (too_many_in_session(s))
         return;
     /* RFC 4954 §6: 535 5.7.8 "Authentication credentials invalid". It
@@ -101,17 +104,19 @@ static void check_login(struct session *s, const char *user, const char *passwor
      * (anvil.c)? Then no guess is tried: RFC 4954 §6, 454 4.7.0
      * "Temporary authentication failure". It counts as a failure of this
      * session, so a guesser is still sent away after a few. */
-    if (!anvil_auth_allowed(s->peer, usable ? user : NULL)) {
+    const char *name = usable ? user : NULL;
+    if (!anvil_auth_begin(s->peer, name)) {
         log_auth(s, user, "refused: too many failures");
         if (!too_many_in_session(s))
-            session_reply(s, 454, "4.7.0",
-                          "Too many failed logins, try again later");
+            session_reply(s, 454, "4.7.0", "Too many failed logins, try again later");
         return;
     }
     char why[512] = "";
     int ok = 0;
     if (usable && s->config->users_path != NULL)
         ok = users_check(s->config->users_path, user, password, why, sizeof why);
+    if (ok != 0)
+        anvil_auth_succeeded(s->peer, name); /* not a failure after all */
     if (ok < 0) {
         /* The users file is broken: not the client's fault. RFC 4954 §6:
          * 454 4.7.0 "Temporary authentication failure". */
@@ -120,7 +125,7 @@ static void check_login(struct session *s, const char *user, const char *passwor
         return;
     }
     if (ok == 0) {
-        auth_failed(s, usable ? user : NULL, user);
+        auth_failed(s, name, user, true);
         return;
     }
     snprintf(s->auth_user, sizeof s->auth_user, "%s", user);
@@ -147,7 +152,7 @@ static void finish_plain(struct session *s, const unsigned char *message, size_t
     char password[AUTH_MAX_FIELD + 1];
     if (authzid_len > AUTH_MAX_FIELD || user_len > AUTH_MAX_FIELD ||
         password_len > AUTH_MAX_FIELD) {
-        auth_failed(s, NULL, "(name too long)");
+        auth_failed(s, NULL, "(name too long)", false);
         s->auth_step = AUTH_IDLE;
         return;
     }
@@ -162,7 +167,7 @@ static void finish_plain(struct session *s, const unsigned char *message, size_t
      * act as oneself. */
     if (authzid[0] != '\0' && strcmp(authzid, user) != 0) {
         s->auth_step = AUTH_IDLE;
-        auth_failed(s, user, user);
+        auth_failed(s, user, user, false);
     } else {
         check_login(s, user, password);
     }
@@ -202,7 +207,7 @@ static void take_answer(struct session *s, const char *text, size_t len)
     case AUTH_LOGIN_WAIT_USER:
         if ((size_t)n > AUTH_MAX_FIELD || memchr(decoded, '\0', (size_t)n) != NULL) {
             s->auth_step = AUTH_IDLE;
-            auth_failed(s, NULL, "(unusable name)");
+            auth_failed(s, NULL, "(unusable name)", false);
             break;
         }
         /* n <= AUTH_MAX_FIELD < sizeof login_user, checked just above. */
@@ -214,7 +219,7 @@ static void take_answer(struct session *s, const char *text, size_t len)
     case AUTH_LOGIN_WAIT_PASSWORD:
         if ((size_t)n > AUTH_MAX_FIELD || memchr(decoded, '\0', (size_t)n) != NULL) {
             s->auth_step = AUTH_IDLE;
-            auth_failed(s, s->login_user, s->login_user);
+            auth_failed(s, s->login_user, s->login_user, false);
         } else {
             check_login(s, s->login_user, (const char *)decoded);
         }

@@ -391,7 +391,8 @@ static bool add_limit_exempt(struct server_config *config, const char *text)
     if (strcmp(text, "none") == 0)
         return true;
     if (config->limit_exempt_count == CONFIG_MAX_EXEMPT) {
-        fprintf(stderr, "mailwalk-server: --limit-exempt may be given at most %d times\n",
+        fprintf(stderr,
+                "mailwalk-server: --limit-exempt may be given at most %d times\n",
                 CONFIG_MAX_EXEMPT);
         return false;
     }
@@ -612,7 +613,8 @@ enum config_result config_parse(int argc, char **argv, struct server_config *con
         return CONFIG_ERROR;
     }
     if (config->max_per_client == (size_t)-1)
-        config->max_per_client = config->max_sessions > 1 ? config->max_sessions / 2 : 1;
+        config->max_per_client =
+            config->max_sessions > 1 ? config->max_sessions / 2 : 1;
     if (config->listen_count == 0)
         add_listener(config, "--listen", ROLE_PLAIN, "127.0.0.1:2525");
     if (config->domain_count == 0)

@@ -67,16 +67,6 @@ struct server_config {
     size_t max_recipients;       /* RCPTs per transaction */
     size_t max_sessions;         /* connections served at once */
     int timeout_seconds;         /* idle time before 421 */
-    /* ----- a server a class cannot lock out (anvil.c, connection.c) ----- */
-    size_t max_per_client;       /* sessions at once from one address (0: any) */
-    unsigned max_rate_per_client; /* connections a minute from one address (0: any) */
-    struct network limit_exempt[CONFIG_MAX_EXEMPT]; /* not limited per client */
-    size_t limit_exempt_count;
-    long session_limit;          /* --session-limit: longest session, seconds */
-    int busy_timeout_seconds;    /* idle time before 421 while all workers are busy */
-    unsigned min_rate;           /* bytes a second a session must average then */
-    unsigned max_auth_failures;  /* failed logins per address or user name ... */
-    long auth_failure_window;    /* ... within this many seconds */
     const char *log_path;        /* event log, or NULL */
     const char *tls_cert;        /* --tls-cert, or NULL: make one */
     const char *tls_key;         /* --tls-key, or NULL: make one */
@@ -94,6 +84,18 @@ struct server_config {
     size_t retry_count;
     long queue_lifetime;           /* --queue-lifetime: seconds before we give up */
     enum relay_tls_mode relay_tls; /* --relay-tls: STARTTLS to the next hop? */
+
+    /* ----- a server a class cannot lock out (anvil.c, session_clock.c) ----- */
+    size_t max_per_client;        /* sessions at once from one address (0: any) */
+    unsigned max_rate_per_client; /* connections a minute from one address (0: any) */
+    struct network limit_exempt[CONFIG_MAX_EXEMPT]; /* not limited per client */
+    size_t limit_exempt_count;
+    long session_limit;         /* --session-limit: longest session, seconds */
+    int busy_timeout_seconds;   /* idle limit while every worker is busy */
+    unsigned min_rate;          /* bytes a second a session must average then */
+    unsigned max_auth_failures; /* failed logins per address or user name ... */
+    long auth_failure_window;   /* ... within this many seconds */
+
     /* Set by main.c after the options, before the workers start: the
      * OpenSSL context with our certificate, or NULL when TLS is off. */
     struct ssl_ctx_st *tls_context;

@@ -189,18 +189,21 @@ void connection_serve(int fd, const struct server_config *config,
             break;
         }
 
+        /* Before every wait: has a limit of the session's clock passed?
+         * (After a line too: NOOP every second never lets a wait run out.) */
+        bool all_busy = anvil_all_busy();
+        if ((reason = session_clock_check(&clock, &s, all_busy)) != NULL)
+            continue; /* its 421 is queued; the loop ends and sends it */
+
         size_t len;
         enum line_end end;
-        bool all_busy = anvil_all_busy();
-        enum wire_status status =
-            read_line_within(&w, session_clock_wait_ms(&clock, config, all_busy), line,
-                             cap, &len, &end);
+        enum wire_status status = read_line_within(
+            &w, session_clock_wait_ms(&clock, config, all_busy), line, cap, &len, &end);
         if (status == WIRE_OK) {
             session_clock_line(&clock, wire_bytes(len, end));
             session_handle_line(&s, line, len, end);
         } else if (status == WIRE_TIMEOUT) {
-            /* The clock's tick: has a limit passed? If not, wait on. */
-            reason = session_clock_check(&clock, &s, anvil_all_busy());
+            continue; /* the clock's tick: the top of the loop looks at it */
         } else if (status == WIRE_INTERRUPTED) {
             continue; /* a signal: the top of the loop looks at it */
         } else if (stop_requested) {

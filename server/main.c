@@ -115,7 +115,8 @@ static bool refuse_busy(int listener, enum listener_role role,
         char peer[64];
         listener_format_address(&addr, len, peer, sizeof peer, 0);
         if (refusal != NULL) {
-            ssize_t ignored = send(fd, refusal, strlen(refusal), MSG_NOSIGNAL | MSG_DONTWAIT);
+            ssize_t ignored =
+                send(fd, refusal, strlen(refusal), MSG_NOSIGNAL | MSG_DONTWAIT);
             (void)ignored;
         }
         close(fd);

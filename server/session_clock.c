@@ -73,7 +73,8 @@ const char *session_clock_check(const struct session_clock *clock, struct sessio
      * a session's first --busy-timeout seconds (it had no time yet). */
     if (all_busy && config->min_rate > 0 &&
         age >= (long long)config->busy_timeout_seconds * 1000 &&
-        clock->received * 1000 < (unsigned long long)config->min_rate * (unsigned long long)age) {
+        clock->received * 1000 <
+            (unsigned long long)config->min_rate * (unsigned long long)age) {
         session_reply(s, 421, "4.4.2",
                       "%s Too slow while the server is busy, closing connection",
                       config->hostname);

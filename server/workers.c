@@ -155,9 +155,10 @@ static int wait_for_client(const struct worker_pool *pool, int epfd, char *peer,
 static void refuse_client(int fd, const struct worker_pool *pool, const char *peer,
                           enum listener_role role, enum anvil_verdict verdict)
 {
-    const char *why = verdict == ANVIL_TOO_MANY ? "Too many connections from your address"
-                                                : "Too many connections a minute from "
-                                                  "your address";
+    const char *why = verdict == ANVIL_TOO_MANY
+                          ? "Too many connections from your address"
+                          : "Too many connections a minute from "
+                            "your address";
     if (role != ROLE_SMTPS) {
         char reply[300];
         int n = snprintf(reply, sizeof reply, "421 4.7.0 %s %s, try again later\r\n",

@@ -49,11 +49,12 @@ class Mailwalk:
     def __init__(self, tmp, log=None):
         self.maildir = os.path.join(tmp, "maildir")
         self.log = log
-        # The default --max-sessions (20 workers) serves the 20 sessions.
+        # 20 workers serve the 20 sessions; the figures in performance.md
+        # were measured so (the default became 100 with issue 12).
         self.proc = subprocess.Popen(
             [program("MAILWALK_SERVER", "server/mailwalk-server"),
              "--listen", "127.0.0.1:0", "--domain", "bob.example",
-             "--maildir", self.maildir] + (["--log", log] if log else []),
+             "--max-sessions", "20", "--maildir", self.maildir] + (["--log", log] if log else []),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env)
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
