@@ -320,8 +320,8 @@ static void test_hostile_reply_stays_one_line(void **state)
     assert_null(strchr(text, '\t'));
     assert_null(strchr(text, '\r'));
     assert_int_equal(rcpt_lines, 1);
-    /* comment, id, from, arrival, body, smtputf8, rcpt, reply */
-    assert_int_equal(lines, 8);
+    /* comment, id, from, arrival, body, smtputf8, size, rcpt, reply */
+    assert_int_equal(lines, 9);
 
     load_ok(id, &e);
     assert_int_equal(e.count, 1);
