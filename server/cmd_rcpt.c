@@ -94,6 +94,9 @@ static bool may_make_mailbox(struct session *s, const char *mailbox)
 {
     if (s->config->mailbox_count > 0 || maildir_exists(s->config->maildir, mailbox))
         return true;
+    for (size_t i = 0; i < s->envelope.recipient_count; i++)
+        if (strcmp(s->envelope.recipients[i].mailbox, mailbox) == 0)
+            return true; /* counted at its first RCPT */
     if (s->new_mailboxes >= SESSION_MAX_NEW_MAILBOXES) {
         session_reply(s, 450, "4.7.1",
                       "Too many new mailboxes in one session (at most %d): "
