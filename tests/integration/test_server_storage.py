@@ -319,9 +319,13 @@ class QueueTest(TempDirTest):
             self.assertTrue(errors)
             self.assertIn("No space left on device", errors[0]["why"])
             envelope = os.path.join(self.queue, "envelopes", qid)
-            self.assertTrue(os.path.exists(envelope), "the message left the queue")
-            with open(envelope) as f:
-                self.assertIn("rcpt bounce-pending", f.read())
+
+            def says_pending():
+                # The event comes a moment before the envelope is saved.
+                self.assertTrue(os.path.exists(envelope), "the message left the queue")
+                with open(envelope) as f:
+                    return "rcpt bounce-pending" in f.read()
+            wait_for(says_pending, what="the envelope to say bounce-pending")
             self.assertEqual(server.messages("alice"), [])
             time.sleep(1.5)  # another try on a still-full disk: still queued
             self.assertTrue(os.path.exists(envelope))
