@@ -23,11 +23,36 @@ struct mail_parameters {
     bool smtputf8;           /* SMTPUTF8 (RFC 6531) */
 };
 
+/* The parameters we know, as bits: each may come once. */
+enum parameter_seen {
+    SEEN_SIZE = 1 << 0,
+    SEEN_BODY = 1 << 1,
+    SEEN_SMTPUTF8 = 1 << 2,
+    SEEN_AUTH = 1 << 3,
+};
+
+/* Which known parameter the key names, or 0. */
+static unsigned parameter_bit(const char *key, size_t key_len)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } known[] = {{"SIZE", SEEN_SIZE},
+                 {"BODY", SEEN_BODY},
+                 {"SMTPUTF8", SEEN_SMTPUTF8},
+                 {"AUTH", SEEN_AUTH}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strlen(known[i].name) == key_len && strncasecmp(key, known[i].name, key_len) == 0)
+            return known[i].bit;
+    return 0;
+}
+
 /* Read "SIZE=123 BODY=8BITMIME SMTPUTF8". On a bad one, queue the reply
  * and return false. Parameters exist only after EHLO (RFC 5321 §4.1.2). */
 static bool read_parameters(struct session *s, const char *p,
                             struct mail_parameters *out)
 {
+    unsigned seen = 0;
     memset(out, 0, sizeof *out);
     while (*p) {
         while (*p == ' ')
@@ -44,11 +69,25 @@ static bool read_parameters(struct session *s, const char *p,
             session_reply(s, 555, "5.5.4", "Parameters need EHLO, not HELO");
             return false;
         }
+        /* "SIZE=10 SIZE=99999999": which one counts? RFC 5321 §4.1.2 gives
+         * each keyword once; a repeat is a syntax error (501), not a choice
+         * for us to make - two servers that choose differently disagree
+         * about the message. */
+        unsigned bit = parameter_bit(p, key_len);
+        if (bit != 0 && (seen & bit) != 0) {
+            session_reply(s, 501, "5.5.4", "Parameter %.*s given twice", (int)key_len, p);
+            return false;
+        }
+        seen |= bit;
         if (key_len == 4 && strncasecmp(p, "SIZE", 4) == 0) {
             char *end;
             errno = 0;
-            out->size = strtoull(value, &end, 10);
-            if (value_len == 0 || end != value + value_len || errno == ERANGE) {
+            /* RFC 1870 §3: size-value ::= 1*20DIGIT. strtoull() would also
+             * take "-1" (and a leading "+" or space) and turn "-1" into
+             * the largest number there is: digits only. */
+            bool digits = value_len > 0 && value[0] >= '0' && value[0] <= '9';
+            out->size = digits ? strtoull(value, &end, 10) : 0;
+            if (!digits || end != value + value_len || errno == ERANGE) {
                 session_reply(s, 501, "5.5.4", "SIZE wants a number of octets");
                 return false;
             }

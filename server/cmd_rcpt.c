@@ -87,10 +87,34 @@ static void relay_recipient(struct session *s, const struct mailbox_address *to)
     accept_recipient(s, address, "");
 }
 
+/* Without --mailboxes every name is a mailbox, made (four folders) at its
+ * first delivery. Count the new ones and stop at SESSION_MAX_NEW_MAILBOXES
+ * per session: 450 4.7.1 says "not now", so an honest client tries the
+ * rest later and nothing is lost, while a client that invents a name per
+ * RCPT cannot fill the disk with folders. Returns false with the reply. */
+static bool may_make_mailbox(struct session *s, const char *mailbox)
+{
+    if (s->config->mailbox_count > 0 || maildir_exists(s->config->maildir, mailbox))
+        return true;
+    for (size_t i = 0; i < s->envelope.recipient_count; i++)
+        if (strcmp(s->envelope.recipients[i].mailbox, mailbox) == 0)
+            return true; /* counted at its first RCPT */
+    if (s->new_mailboxes >= SESSION_MAX_NEW_MAILBOXES) {
+        session_reply(s, 450, "4.7.1",
+                      "Too many new mailboxes in one session (at most %d): "
+                      "try this one later",
+                      SESSION_MAX_NEW_MAILBOXES);
+        return false;
+    }
+    s->new_mailboxes++;
+    return true;
+}
+
 /* RCPT TO:<forward-path> (RFC 5321 §4.1.1.3). Allowed after MAIL.
  * Replies: 250 2.1.5; 501 (syntax); 550 5.1.1 (no such mailbox); 550 5.7.1
  * (not our domain: no relaying); 553 (name not allowed); 452 4.5.3 (too
- * many recipients, §4.5.3.1.10); 555 (parameters); for other domains,
+ * many recipients, §4.5.3.1.10); 450 4.7.1 (too many new mailboxes in
+ * one session); 555 (parameters); for other domains,
  * from clients who may relay: 250 (to the queue), 550 5.1.2 (no route),
  * 451 4.3.0 (no queue). */
 void cmd_rcpt(struct session *s, const char *args)
@@ -162,6 +186,8 @@ void cmd_rcpt(struct session *s, const char *args)
                       to.domain);
         return;
     }
+    if (!may_make_mailbox(s, mailbox))
+        return;
 
     char address[SMTP_MAX_PATH + 1];
     path_format(&to, address, sizeof address);

@@ -24,8 +24,11 @@ enum relay_outcome {
     OUTCOME_BOUNCE,    /* never: give up and tell the sender (5xx) */
 };
 
-/* Received: headers a message may carry before we call it a loop. */
-#define POLICY_MAX_RECEIVED 25
+/* Received: headers a message may carry before we call it a loop. RFC
+ * 5321 §6.3: servers "SHOULD use a large rejection threshold, normally at
+ * least 100 Received entries" - a low one bounces honest mail that went
+ * through many hops (lists, forwarders, gateways). */
+#define POLICY_MAX_RECEIVED 100
 
 /* Classify a reply code from the next hop; 0 means there was no reply at
  * all (no connection, a timeout, the connection broke). */

@@ -109,6 +109,10 @@ static void append_reply(struct session *s, int code, char separator,
 void session_reply(struct session *s, int code, const char *enhanced,
                    const char *format, ...)
 {
+    /* Every final error reply counts against the session's budget (see
+     * enforce_error_budget); 421 is the closing reply itself. */
+    if (code >= 400 && code != 421)
+        s->errors++;
     va_list ap;
     va_start(ap, format);
     append_reply(s, code, ' ', enhanced, format, ap);
@@ -166,8 +170,46 @@ static bool is_auth_command(const char *line, size_t len)
     return len >= 5 && strncasecmp(line, "AUTH ", 5) == 0;
 }
 
+/* A command line that ended in LF alone. RFC 5321 §2.3.8: "Conforming
+ * implementations MUST NOT recognize or generate any other character or
+ * character sequence as a line terminator" than CR LF, and bare LF "has a
+ * long history of causing problems". So "MAIL FROM:<a@b>" LF is not a
+ * command: it gets 500 and does nothing. A server that shrugs here teaches
+ * clients that sloppy framing works - the root of "SMTP smuggling"
+ * (§4.1.1.4 and data.c), where two servers disagree on where a line, or
+ * the whole message, ends. */
+static void refuse_bare_line_feed(struct session *s)
+{
+    session_reply(s, 500, "5.5.2",
+                  "Command line ended in a bare LF: SMTP lines end in CR LF "
+                  "(RFC 5321 section 2.3.8)");
+}
+
+/* Too many errors in one session (SESSION_MAX_ERRORS): 421 and close,
+ * as RFC 5321 §3.8 allows a server that must end the conversation. */
+static void enforce_error_budget(struct session *s)
+{
+    if (s->errors < SESSION_MAX_ERRORS || s->state == STATE_CLOSING)
+        return;
+    session_reply(s, 421, "4.7.0", "%s Too many errors (%u): closing connection",
+                  s->config->hostname, s->errors);
+    event_log_write(s->log, s->id, "error", "what", "too many errors in one session",
+                    NULL);
+    session_set_state(s, STATE_CLOSING);
+}
+
+static void handle_line(struct session *s, const char *line, size_t len,
+                        enum line_end end);
+
 void session_handle_line(struct session *s, const char *line, size_t len,
                          enum line_end end)
+{
+    handle_line(s, line, len, end);
+    enforce_error_budget(s);
+}
+
+static void handle_line(struct session *s, const char *line, size_t len,
+                        enum line_end end)
 {
     if (s->state == STATE_CLOSING)
         return; /* after QUIT or 421 nothing more is read (§4.1.1.10) */
@@ -209,6 +251,10 @@ void session_handle_line(struct session *s, const char *line, size_t len,
         event_log_line(s->log, s->id, "line_in", line, len);
     if (s->discarding_long_line || end == LINE_END_NONE) {
         handle_long_command_piece(s, end);
+        return;
+    }
+    if (end == LINE_END_LF) {
+        refuse_bare_line_feed(s);
         return;
     }
     command_dispatch(s, line, len);

@@ -98,6 +98,22 @@ enum auth_step {
 /* Failed logins before we hang up with 421 (each one answered slower). */
 #define SESSION_AUTH_MAX_FAILURES 3
 
+/* Error replies (4xx and 5xx) one session may earn before we answer
+ * "421 4.7.0 Too many errors" and close, like Postfix's
+ * smtpd_hard_error_limit (default 20). A client that sends a thousand
+ * unknown commands is not going to get anywhere; each answer costs us a
+ * little, so the conversation ends. Honest clients make a few mistakes at
+ * most. */
+#define SESSION_MAX_ERRORS 20
+
+/* New Maildirs one session may cause when no --mailboxes list says which
+ * names exist (then any name is a mailbox, made at its first delivery:
+ * four folders each). Without a cap, one client could make thousands of
+ * folders a second; beyond it the next new name gets 450 4.7.1 ("try
+ * later", in a new session). With --mailboxes there is no cap: the names
+ * are the admin's. */
+#define SESSION_MAX_NEW_MAILBOXES 20
+
 /* Replies waiting to be sent. Big enough for every reply one line can
  * cause; the connection loop sends them before the buffer can fill. */
 #define SESSION_OUT_SIZE 8192
@@ -126,6 +142,8 @@ struct session {
     char login_user[256];       /* AUTH LOGIN: the name, until the password */
     char auth_user[256];        /* who logged in, or "" (not authenticated) */
     unsigned auth_failures;     /* failed AUTH attempts in this session */
+    unsigned errors;            /* 4xx/5xx replies so far (SESSION_MAX_ERRORS) */
+    unsigned new_mailboxes;     /* RCPTs that will make a new Maildir */
     char out[SESSION_OUT_SIZE]; /* replies not yet sent */
     size_t out_len;
 };

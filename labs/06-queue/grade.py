@@ -165,10 +165,11 @@ def loop(g):
     with Net(g) as net:
         alice = net.alice(free_port())
         old = "".join(f"Received: from hop{n}.example by hop{n + 1}.example; "
-                      f"Mon, 23 Nov 2026 10:00:{n:02d} +0000\r\n" for n in range(30))
+                      f"Mon, 23 Nov 2026 10:{n // 60:02d}:{n % 60:02d} +0000\r\n"
+                      for n in range(100))
         code, lines = submit(alice.port, "alice@alice.example", "alice@alice.example",
                              body=old + "Subject: round\r\n\r\nand round")
-        expect(code == 554, f"a message with 31 Received: lines should get 554 5.4.6, "
+        expect(code == 554, f"a message with 101 Received: lines should get 554 5.4.6, "
                             f"got {code} {lines}")
 
 

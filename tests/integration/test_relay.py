@@ -701,9 +701,9 @@ class RetryAndBounceTest(RelayTestCase):
     def test_mail_loop_is_bounced(self):
         """Alice's server routes loop.example to Bob's, Bob's routes it back
         (a misconfiguration): each hop adds a Received: line until one
-        server counts more than 25 and says 554 5.4.6; the sender gets a
-        bounce. The message starts with 20 old Received: lines, so the loop
-        ends after a few hops instead of 25. With 19 of them the 554 comes
+        server counts more than 100 and says 554 5.4.6; the sender gets a
+        bounce. The message starts with 94 old Received: lines, so the loop
+        ends after a few hops instead of 100. With 94 of them the 554 comes
         from Alice's server to Bob's, so Bob's server sends the bounce, from
         <>, through its own queue, back to Alice's."""
         alice_port = free_port()
@@ -719,7 +719,8 @@ class RetryAndBounceTest(RelayTestCase):
             domain="alice.example", port=alice_port,
             workdir=os.path.join(self.dir, "alice"))
         old = "".join(f"Received: from hop{n}.example by hop{n + 1}.example; "
-                      f"Mon, 23 Nov 2026 10:00:{n:02d} +0000\r\n" for n in range(19))
+                      f"Mon, 23 Nov 2026 10:{n // 60:02d}:{n % 60:02d} +0000\r\n"
+                      for n in range(94))
         _, final = submit(alice.port, "alice@alice.example", ["anyone@loop.example"],
                           body=old + "Subject: round and round\r\n\r\nloop")
         queue_id(final)

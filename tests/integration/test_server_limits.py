@@ -116,6 +116,12 @@ class RecipientLimitTest(unittest.TestCase):
 
     def test_100_accepted_101st_gets_452(self):
         with Server() as server:
+            # 100 users who have mailboxes already: new names are made at
+            # most SESSION_MAX_NEW_MAILBOXES per session (issue 12).
+            for i in range(1, 101):
+                for sub in ("tmp", "new", "cur"):
+                    os.makedirs(os.path.join(server.maildir, f"user{i}", sub),
+                                mode=0o700)
             replies = self.rcpt_codes(server, 101)
             self.assertEqual([r[0] for r in replies[:100]], [250] * 100)
             self.assertEqual(replies[100][0], 452)

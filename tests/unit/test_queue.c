@@ -320,8 +320,8 @@ static void test_hostile_reply_stays_one_line(void **state)
     assert_null(strchr(text, '\t'));
     assert_null(strchr(text, '\r'));
     assert_int_equal(rcpt_lines, 1);
-    /* comment, id, from, arrival, body, smtputf8, rcpt, reply */
-    assert_int_equal(lines, 8);
+    /* comment, id, from, arrival, body, smtputf8, size, rcpt, reply */
+    assert_int_equal(lines, 9);
 
     load_ok(id, &e);
     assert_int_equal(e.count, 1);
@@ -541,12 +541,59 @@ static void test_state_names(void **state)
     assert_string_equal(queue_state_name((enum queue_state)42), "?");
 }
 
+/* A bounce that could not be stored: the state survives a save and a
+ * load, so the runner keeps the message until the bounce is out. The
+ * envelope also records the message's size, for the truncation check. */
+static void test_bounce_pending_and_size_round_trip(void **state)
+{
+    (void)state;
+    struct queue_recipient rcpts[1] = {recipient("bob@bob.example", "")};
+    char id[QUEUE_ID_MAX], why[4608] = "";
+    commit(NULL, "alice@alice.example", rcpts, 1, "Subject: x\n\n12345\n", id,
+           sizeof id);
+    struct queue_entry e;
+    load_ok(id, &e);
+    assert_int_equal(e.message_size, 18);
+    e.recipients[0].state = QUEUE_BOUNCE_PENDING;
+    assert_int_equal(queue_save(queue_dir, &e, why, sizeof why), 0);
+    queue_entry_free(&e);
+    load_ok(id, &e);
+    assert_int_equal(e.recipients[0].state, QUEUE_BOUNCE_PENDING);
+    assert_int_equal(e.message_size, 18);
+    assert_string_equal(queue_state_name(QUEUE_BOUNCE_PENDING), "bounce-pending");
+    queue_entry_free(&e);
+}
+
+/* A queue folder others may write into, or one with a linked subfolder,
+ * is refused with a message naming it. */
+static void test_create_refuses_unsafe_folders(void **state)
+{
+    (void)state;
+    char why[4608] = "", path[256], elsewhere[256];
+    assert_int_equal(chmod(queue_dir, 0777), 0);
+    assert_int_equal(queue_create(queue_dir, why, sizeof why), -1);
+    assert_non_null(strstr(why, queue_dir));
+    assert_non_null(strstr(why, "writable by others"));
+    assert_int_equal(chmod(queue_dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/tmp", queue_dir);
+    snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere", root);
+    assert_int_equal(mkdir(elsewhere, 0700), 0);
+    assert_int_equal(rmdir(path), 0);
+    assert_int_equal(symlink(elsewhere, path), 0);
+    assert_int_equal(queue_create(queue_dir, why, sizeof why), -1);
+    assert_non_null(strstr(why, "symbolic link"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_makes_the_folders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_then_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bounce_pending_and_size_round_trip, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_create_refuses_unsafe_folders, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_longest_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_reply_stays_one_line, setup,
                                         teardown),

@@ -309,6 +309,14 @@ static void test_max_recipients_default(void **state)
     ehlo(h);
     assert_int_equal(command(h, "MAIL FROM:<alice@alice.example>"), 250);
     char line[64];
+    /* 100 users whose Maildirs exist: new names are made at most
+     * SESSION_MAX_NEW_MAILBOXES per session (see test_session_storage.c). */
+    mkdir(h->maildir, 0700);
+    for (int i = 1; i <= 100; i++) {
+        char box[sizeof h->maildir + 16];
+        snprintf(box, sizeof box, "%s/user%d", h->maildir, i);
+        assert_int_equal(mkdir(box, 0700), 0);
+    }
     for (int i = 1; i <= 100; i++) {
         snprintf(line, sizeof line, "RCPT TO:<user%d@bob.example>", i);
         assert_int_equal(command(h, line), 250);
