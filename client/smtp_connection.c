@@ -236,12 +236,12 @@ static int reply_timed_out(struct smtp_client *c, const struct smtp_reply *reply
     c->sys_errno = 0;
     if (c->session_deadline_ms >= 0 && wire_now_ms() >= c->session_deadline_ms)
         return smtp_fail(c,
-                         "reading the server's reply: the session's time limit of "
+                         "reading the server's reply: timed out: the session's limit of "
                          "%d s is over (%zu line%s of this reply had come)",
                          c->session_limit_ms / 1000, reply->line_count,
                          reply->line_count == 1 ? "" : "s");
     return smtp_fail(c,
-                     "reading the server's reply: no whole reply within %d s "
+                     "reading the server's reply: timed out: no whole reply within %d s "
                      "(%zu line%s of it had come; RFC 5321 §4.5.3.2 times the "
                      "whole reply, not each line)",
                      (reply_ms + 999) / 1000, reply->line_count,
