@@ -25,6 +25,7 @@
 
 #include "maildir_read.h"
 #include "mime.h"
+#include "terminal_text.h"
 
 /* Exit codes (also in --help and docs/client.md). */
 enum exit_code {
@@ -147,24 +148,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* ---- Printing ------------------------------------------------------------ */
 
-/* Print text, replacing control characters (but newline and tab) with "?":
- * a message must not be able to send escape sequences to Bob's terminal. */
-static void print_clean(const char *s, size_t n)
+/* Print text from a message. A message is written by a stranger, so it
+ * must not be able to send commands to Bob's terminal: C0 and C1 controls
+ * and the bidi controls that reorder what is shown come out as visible
+ * escapes (\x1b, \u009b, \u202e: common/terminal_text.h); newlines (in
+ * the body), tabs and UTF-8 text stay as they are. */
+static void print_clean(const char *s, size_t n, bool keep_newlines)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-            c = '?';
-        putchar(c);
-    }
+    terminal_write(stdout, s, n, keep_newlines);
 }
 
 /* Copy utf8 into out, cut to at most width characters (code points), with
  * "…" marking a cut, and padded with spaces to exactly width.
  * SIMPLIFICATION: every character counts as one column; CJK characters
  * take two on a real terminal. */
-static void fit(const char *utf8, size_t width, char *out, size_t cap)
+static void fit(const char *text, size_t width, char *out, size_t cap)
 {
+    /* Escape first (as print_clean), then count the escapes as characters. */
+    char utf8[2048];
+    terminal_escape(text, strlen(text), false, utf8, sizeof utf8);
     size_t chars = 0, i = 0, o = 0;
     size_t total = 0;
     for (const char *p = utf8; *p; p++)
@@ -330,21 +332,21 @@ static int cmd_show(const struct options *o)
         char label[16];
         snprintf(label, sizeof label, "%s:", fields[i]);
         printf("%-9s", label);
-        print_clean(value.data ? value.data : "", value.len);
+        print_clean(value.data ? value.data : "", value.len, false);
         putchar('\n');
         text_buffer_free(&value);
     }
     char envelope[600];
     if (mime_header(msg, len, "Return-Path", envelope, sizeof envelope)) {
         printf("(envelope sender, from Return-Path: ");
-        print_clean(envelope, strlen(envelope));
+        print_clean(envelope, strlen(envelope), false);
         printf(")\n");
     }
     putchar('\n');
 
     struct text_buffer body = {0};
     mime_body_text(msg, len, &body);
-    print_clean(body.data ? body.data : "", body.len);
+    print_clean(body.data ? body.data : "", body.len, true);
     if (body.len > 0 && body.data[body.len - 1] != '\n')
         putchar('\n');
     text_buffer_free(&body);

@@ -44,6 +44,7 @@
 #include "host_port.h"
 #include "message.h"
 #include "smtp_client.h"
+#include "terminal_text.h"
 
 /* ---- Exit codes (also in --help and docs/client.md) -------------------- */
 
@@ -561,8 +562,9 @@ static void warn_insecure(void)
 
 /* ---- The transcript ----------------------------------------------------- */
 
-/* Print one transcript line. Control characters are shown as \xNN, so
- * that a stray escape sequence in a reply cannot mess up the terminal. */
+/* Print one transcript line. Control characters are shown as \xNN (C1 and
+ * bidi controls as \uNNNN), so that a stray escape sequence in a reply
+ * cannot mess up the terminal (common/terminal_text.h). */
 static void print_transcript(void *user, enum smtp_direction direction,
                              const char *line, size_t len)
 {
@@ -573,15 +575,17 @@ static void print_transcript(void *user, enum smtp_direction direction,
                        : direction == SMTP_NOTE   ? "== "
                                                   : "C: ";
     fputs(mark, stdout);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char b = (unsigned char)line[i];
-        if ((b < 0x20 && b != '\t') || b == 0x7f)
-            printf("\\x%02x", b);
-        else
-            putchar(b);
-    }
+    terminal_write(stdout, line, len, false);
     putchar('\n');
     fflush(stdout);
+}
+
+/* Text that came from the server (a reply, or c->error, which may quote
+ * one), made safe for stderr: the same escapes as the transcript. */
+static const char *safe(const char *text, char *out, size_t cap)
+{
+    terminal_escape(text, strlen(text), false, out, cap);
+    return out;
 }
 
 /* Print a note in the transcript's style (unless --quiet). */
@@ -654,6 +658,7 @@ static int connection_failed(const struct smtp_client *c, const struct options *
 /* The TLS handshake failed, most often on the certificate: say what to do. */
 static int tls_failed(struct smtp_client *c)
 {
+    char shown[sizeof c->error * 4];
     if (strstr(c->error, "IP address mismatch") != NULL ||
         strstr(c->error, "hostname mismatch") != NULL) {
         /* The commonest classroom mistake: a certificate made for
@@ -664,7 +669,7 @@ static int tls_failed(struct smtp_client *c)
                 "  name it carries - for the classroom server, its --hostname, e.g.\n"
                 "  localhost. To see the names: openssl x509 -in CERT -noout -ext "
                 "subjectAltName)\n",
-                c->error);
+                safe(c->error, shown, sizeof shown));
         smtp_close(c);
         return EXIT_CONNECTION;
     }
@@ -673,7 +678,7 @@ static int tls_failed(struct smtp_client *c)
             "  (nothing was sent through TLS. Is the certificate for the name in\n"
             "  --server, still valid, and signed by a CA you trust? For the classroom\n"
             "  server, trust its certificate with --cafile FILE.)\n",
-            c->error);
+            safe(c->error, shown, sizeof shown));
     smtp_close(c);
     return EXIT_CONNECTION;
 }
@@ -681,13 +686,14 @@ static int tls_failed(struct smtp_client *c)
 /* The conversation broke in the middle (closed, timed out, garbled). */
 static int conversation_broke(struct smtp_client *c)
 {
+    char shown[sizeof c->error * 4];
     if (c->tls_failed)
         return tls_failed(c);
     fprintf(stderr,
             "mailwalk-send: the SMTP conversation broke off: %s\n"
             "  (nothing was delivered unless the server had already said 250 "
             "after the final \".\")\n",
-            c->error);
+            safe(c->error, shown, sizeof shown));
     smtp_close(c);
     return EXIT_CONNECTION;
 }
@@ -696,9 +702,9 @@ static int conversation_broke(struct smtp_client *c)
 static int refused(struct smtp_client *c, const char *what,
                    const struct smtp_reply *reply)
 {
-    char first[600];
+    char first[600], shown[sizeof first * 4];
     smtp_reply_first_line(reply, first, sizeof first);
-    fprintf(stderr, "mailwalk-send: the server refused %s: %s\n  (%s%s)\n", what, first,
+    fprintf(stderr, "mailwalk-send: the server refused %s: %s\n  (%s%s)\n", what, safe(first, shown, sizeof shown),
             smtp_reply_meaning(reply->code),
             reply->code / 100 == 4 ? "; the server may accept it later" : "");
     finish(c);
@@ -803,10 +809,10 @@ static size_t sort_recipients(const struct options *o, const struct smtp_reply *
             accepted++;
             continue;
         }
-        char first[600];
+        char first[600], shown[sizeof first * 4];
         smtp_reply_first_line(&rcpt[i], first, sizeof first);
         fprintf(stderr, "mailwalk-send: recipient %s refused: %s (%s)\n", o->to[i],
-                first, smtp_reply_meaning(rcpt[i].code));
+                safe(first, shown, sizeof shown), smtp_reply_meaning(rcpt[i].code));
         /* Any temporary refusal makes the whole outcome "try later":
          * those recipients may still work. */
         int code = exit_for_reply(rcpt[i].code);
@@ -863,10 +869,11 @@ static int log_in(struct smtp_client *c, const struct options *o, const char *pa
                     : smtp_auth_offers(&c->ext, "LOGIN") ? "LOGIN"
                                                          : NULL;
     if (mechanism == NULL) {
+        char shown[sizeof c->ext.auth_mechanisms * 4];
         fprintf(stderr,
                 "mailwalk-send: the server offers AUTH %s, but mailwalk-send speaks "
                 "only PLAIN and LOGIN\n",
-                c->ext.auth_mechanisms);
+                safe(c->ext.auth_mechanisms, shown, sizeof shown));
         finish(c);
         return EXIT_PERMANENT;
     }

@@ -117,12 +117,23 @@ enum smtp_direction {
 typedef void (*smtp_transcript_fn)(void *user, enum smtp_direction direction,
                                    const char *line, size_t len);
 
+/* A whole session - connect, greeting, every command, QUIT - should not
+ * take longer than this. RFC 5321 §4.5.3.2 times each reply but sets no
+ * limit for a session; without one, a server that answers every command
+ * just inside its timeout could keep a client for hours. Half an hour is
+ * far more than any honest session needs, even for a 10 MB message. */
+#define SMTP_SESSION_LIMIT_S 1800
+
 /* One connection to one SMTP server. Set it up with smtp_client_init(). */
 struct smtp_client {
     struct wire wire;              /* the connection, as lines */
     bool connected;                /* wire.fd is an open socket */
     int timeout_cap_ms;            /* never wait longer than this for one
-                                       reply (-1: use the RFC's timeouts) */
+                                       whole reply (-1: use the RFC's timeouts) */
+    int session_limit_ms;          /* the whole session must end within this,
+                                       counted from smtp_open() (-1: no limit;
+                                       set it before connecting) */
+    long long session_deadline_ms; /* when that is, on wire_now_ms()'s clock */
     struct smtp_extensions ext;    /* what the last EHLO reply offered */
     char local_address[64];        /* our end of the socket, e.g. "127.0.0.1" */
     smtp_transcript_fn transcript; /* where lines are reported, or NULL */
@@ -150,7 +161,10 @@ int smtp_connect(struct smtp_client *c, const char *host, const char *port,
  * on, say close_notify first (RFC 8314 §3.4). */
 void smtp_close(struct smtp_client *c);
 
-/* Read one whole reply, however many lines (RFC 5321 §4.2.1). */
+/* Read one whole reply, however many lines (RFC 5321 §4.2.1). The whole
+ * reply, not each line, must arrive within the command's timeout (RFC 5321
+ * §4.5.3.2 times replies), and before the session's deadline; else -1 and
+ * c->error says which limit was reached. */
 int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply);
 
 /* Send one command line (CR LF is added) and read its reply. The commands

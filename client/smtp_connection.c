@@ -11,6 +11,14 @@
  * with a reply, and the client sends the next command (§4.3). Everything in
  * this file serves that rhythm; the commands themselves are in
  * smtp_commands.c.
+ *
+ * It also keeps the clocks. RFC 5321 §4.5.3.2 gives each command a time
+ * for its *reply* - the whole reply, however many lines - so a reply gets
+ * one deadline when we start to read it, and every line of it must arrive
+ * before then. A second deadline covers the whole session
+ * (c->session_limit_ms). Both live in the wire (wire_set_deadline), which
+ * checks them before every wait; they are kept here, and not in the files
+ * with the commands, so a lab that replaces those files keeps them too.
  */
 #include "smtp_internal.h"
 
@@ -34,6 +42,8 @@ void smtp_client_init(struct smtp_client *c, smtp_transcript_fn transcript,
     memset(c, 0, sizeof *c);
     c->wire.fd = -1;
     c->timeout_cap_ms = -1;
+    c->session_limit_ms = -1;
+    c->session_deadline_ms = -1;
     c->transcript = transcript;
     c->transcript_user = transcript_user;
 }
@@ -131,6 +141,11 @@ int smtp_open(struct smtp_client *c, const char *host, const char *port, int tim
 {
     c->sys_errno = 0;
     c->tls_failed = false;
+    /* The session's clock starts now, before the name lookup and connect. */
+    c->session_deadline_ms =
+        c->session_limit_ms < 0 ? -1 : wire_now_ms() + c->session_limit_ms;
+    if (c->session_limit_ms >= 0 && (timeout_ms < 0 || c->session_limit_ms < timeout_ms))
+        timeout_ms = c->session_limit_ms;
 
     /* getaddrinfo turns "localhost" into 127.0.0.1 and ::1; we try each
      * address in turn until one answers.
@@ -171,6 +186,7 @@ int smtp_open(struct smtp_client *c, const char *host, const char *port, int tim
         return -1;
 
     wire_init(&c->wire, fd, timeout_ms);
+    wire_set_deadline(&c->wire, c->session_deadline_ms);
     c->connected = true;
     memset(&c->ext, 0, sizeof c->ext);
     remember_local_address(c);
@@ -214,12 +230,30 @@ static int wire_failed(struct smtp_client *c, const char *call, enum wire_status
     return smtp_fail(c, "%s: %s", call, wire_status_text(status));
 }
 
-int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply)
+/* A reply that did not arrive in time: say which clock ran out, and how
+ * much of the reply had come, so a dripping server is told from a dead one. */
+static int reply_timed_out(struct smtp_client *c, const struct smtp_reply *reply,
+                           int reply_ms)
 {
-    smtp_reply_clear(reply);
-    if (!c->connected)
-        return smtp_fail(c, "not connected");
+    c->sys_errno = 0;
+    if (c->session_deadline_ms >= 0 && wire_now_ms() >= c->session_deadline_ms)
+        return smtp_fail(c,
+                         "reading the server's reply: timed out: the session's limit of "
+                         "%d s is over (%zu line%s of this reply had come)",
+                         c->session_limit_ms / 1000, reply->line_count,
+                         reply->line_count == 1 ? "" : "s");
+    return smtp_fail(c,
+                     "reading the server's reply: timed out: no whole reply within %d s "
+                     "(%zu line%s of it had come; RFC 5321 §4.5.3.2 times the "
+                     "whole reply, not each line)",
+                     (reply_ms + 999) / 1000, reply->line_count,
+                     reply->line_count == 1 ? "" : "s");
+}
 
+/* Read the lines of one reply until its last line; the deadline is set. */
+static int read_reply_lines(struct smtp_client *c, struct smtp_reply *reply,
+                            int reply_ms)
+{
     for (;;) {
         /* §4.5.3.1.5: a reply line is at most 512 octets with its CR LF. */
         char line[SMTP_MAX_REPLY_LINE + 1];
@@ -229,6 +263,8 @@ int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply)
         do
             status = wire_read_line(&c->wire, line, sizeof line, &len, &end);
         while (status == WIRE_INTERRUPTED);
+        if (status == WIRE_TIMEOUT)
+            return reply_timed_out(c, reply, reply_ms);
         if (status != WIRE_OK)
             return wire_failed(c, "reading the server's reply", status);
 
@@ -247,6 +283,25 @@ int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply)
         if (step == SMTP_REPLY_DONE)
             return 0;
     }
+}
+
+int smtp_read_reply(struct smtp_client *c, struct smtp_reply *reply)
+{
+    smtp_reply_clear(reply);
+    if (!c->connected)
+        return smtp_fail(c, "not connected");
+
+    /* The command's timeout (smtp_set_timeout) is for its whole reply: the
+     * clock starts now and does not start again with each line. Otherwise
+     * a server that sends one line of a 10-line EHLO reply every 290 s
+     * would hold us for 48 minutes on a 5-minute timeout. */
+    int reply_ms = c->wire.timeout_ms;
+    long long reply_deadline = reply_ms < 0 ? -1 : wire_now_ms() + reply_ms;
+    wire_set_deadline(&c->wire, wire_earlier(reply_deadline, c->session_deadline_ms));
+    int rc = read_reply_lines(c, reply, reply_ms);
+    /* Between replies (while we send) only the session's deadline holds. */
+    wire_set_deadline(&c->wire, c->session_deadline_ms);
+    return rc;
 }
 
 int smtp_queue_command(struct smtp_client *c, const char *line, char *buf, size_t *used,

@@ -7,6 +7,9 @@
  * looks for "\n" in what is buffered; when there is none it reads more from
  * the socket, after poll() has said bytes are there (or the line's time ran
  * out: the timeout is for the whole line, however the bytes trickle in).
+ * Every wait goes through wire_wait(), which also keeps the wire's
+ * deadline, if it has one: that is how the client bounds a whole reply of
+ * many lines, and a whole session (client/smtp_connection.c).
  * Nothing here allocates memory, so nothing a peer sends can make us grow.
  */
 #include "wire.h"
@@ -25,6 +28,7 @@ void wire_init(struct wire *w, int fd, int timeout_ms)
     w->fd = fd;
     w->ssl = NULL;
     w->timeout_ms = timeout_ms;
+    w->deadline_ms = -1;
     w->in_start = 0;
     w->in_end = 0;
     w->peer_closed = false;
@@ -50,10 +54,31 @@ long long wire_now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+void wire_set_deadline(struct wire *w, long long deadline_ms)
+{
+    w->deadline_ms = deadline_ms;
+}
+
+long long wire_earlier(long long a, long long b)
+{
+    if (a < 0)
+        return b;
+    if (b < 0)
+        return a;
+    return a < b ? a : b;
+}
+
 /* Wait until fd is ready for `events` (POLLIN or POLLOUT), at most
- * timeout_ms milliseconds (-1: forever). */
+ * timeout_ms milliseconds (-1: forever), and never past the deadline. */
 enum wire_status wire_wait(const struct wire *w, short events, int timeout_ms)
 {
+    if (w->deadline_ms >= 0) {
+        long long left = w->deadline_ms - wire_now_ms();
+        if (left <= 0)
+            return WIRE_TIMEOUT;
+        if (timeout_ms < 0 || left < timeout_ms)
+            timeout_ms = (int)left;
+    }
     struct pollfd pfd = {.fd = w->fd, .events = events};
     int n = poll(&pfd, 1, timeout_ms);
     if (n == 0)

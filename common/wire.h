@@ -12,7 +12,10 @@
  * handed out in pieces, never stored whole.
  *
  * Every wait has a timeout, so a silent peer can never hang us forever
- * (RFC 5321 §4.5.3.2).
+ * (RFC 5321 §4.5.3.2). On top of it a wire may carry a deadline: a moment
+ * after which every wait ends at once. The client sets one per reply and
+ * one per session, so a peer that drips a line at a time cannot stretch a
+ * reply, or a session, without end.
  */
 #ifndef MAILWALK_WIRE_H
 #define MAILWALK_WIRE_H
@@ -48,6 +51,8 @@ struct wire {
     struct ssl_st *ssl;                 /* after STARTTLS: TLS over fd; else NULL */
     int timeout_ms;                     /* longest wait for a whole line, or per
                                               write; -1 = forever */
+    long long deadline_ms;              /* no wait goes past this moment
+                                           (wire_now_ms() clock); -1 = none */
     unsigned char in[WIRE_BUFFER_SIZE]; /* received, not yet handed out */
     size_t in_start;                    /* first byte not yet handed out */
     size_t in_end;                      /* one past the last byte received */
@@ -55,8 +60,22 @@ struct wire {
 };
 
 /* Start using a connected socket. timeout_ms bounds the time to receive
- * each line (however slowly its bytes trickle in) and each write (-1: none). */
+ * each line (however slowly its bytes trickle in) and each write (-1: none).
+ * There is no deadline yet. */
 void wire_init(struct wire *w, int fd, int timeout_ms);
+
+/* Milliseconds on a clock that never jumps (CLOCK_MONOTONIC): the clock of
+ * deadline_ms. */
+long long wire_now_ms(void);
+
+/* From now on, no wait (read, write, TLS handshake) goes on past the
+ * moment deadline_ms; -1 removes the deadline. A wait that reaches it
+ * ends with WIRE_TIMEOUT; bytes already buffered are still handed out.
+ * The per-line timeout_ms still applies too: the earlier of the two wins. */
+void wire_set_deadline(struct wire *w, long long deadline_ms);
+
+/* The earlier of two deadlines, where -1 means "none". */
+long long wire_earlier(long long a, long long b);
 
 /*
  * Read the next line into line[0..cap-1] and NUL-terminate it. The line

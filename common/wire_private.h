@@ -9,10 +9,8 @@
 
 #include "wire.h"
 
-/* Milliseconds on a clock that never jumps (CLOCK_MONOTONIC). */
-long long wire_now_ms(void);
-
-/* poll() the socket for events (POLLIN/POLLOUT), at most timeout_ms. */
+/* poll() the socket for events (POLLIN/POLLOUT), at most timeout_ms, and
+ * never past w->deadline_ms (then WIRE_TIMEOUT at once). */
 enum wire_status wire_wait(const struct wire *w, short events, int timeout_ms);
 
 /* The TLS versions of reading into the buffer and writing (wire_tls.c). */

@@ -8,6 +8,11 @@
  * Sendmail's `mailq`. With --flush it asks the running server's queue
  * runner to try every waiting message now instead of at its next retry
  * time - the "retry now" button of the Bob-is-down demo.
+ *
+ * Much of what it prints came from elsewhere: the addresses from a client,
+ * the last answer from a next hop that may say anything. All of that goes
+ * through terminal_puts() (common/terminal_text.h), so an escape sequence
+ * in a reply cannot reach the terminal of whoever looks at the queue.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +25,7 @@
 #include <unistd.h>
 
 #include "queue.h"
+#include "terminal_text.h"
 
 static const char usage_text[] =
     "Usage: mailwalk-queue --queue DIR [--list | --flush]\n"
@@ -56,7 +62,9 @@ static void format_duration(long seconds, char *out, size_t cap)
 static void print_recipient(const struct queue_recipient *r, time_t now)
 {
     char when[32];
-    printf("  to <%s>%s\n", r->address, r->mailbox[0] ? " (a local mailbox)" : "");
+    printf("  to <");
+    terminal_puts(stdout, r->address);
+    printf(">%s\n", r->mailbox[0] ? " (a local mailbox)" : "");
     switch (r->state) {
     case QUEUE_WAITING:
         format_duration((long)(r->next_attempt - now), when, sizeof when);
@@ -70,7 +78,9 @@ static void print_recipient(const struct queue_recipient *r, time_t now)
         printf("     sent\n");
         break;
     case QUEUE_BOUNCED:
-        printf("     bounced (%s): the sender was told\n", r->status);
+        printf("     bounced (");
+        terminal_puts(stdout, r->status);
+        printf("): the sender was told\n");
         break;
     case QUEUE_BOUNCE_PENDING:
         printf("     bounced (%s): the bounce could not be stored yet; the message "
@@ -78,9 +88,13 @@ static void print_recipient(const struct queue_recipient *r, time_t now)
                r->status);
         break;
     }
-    if (r->last_reply[0] != '\0')
-        printf("     last answer%s%s: %s\n", r->remote_mta[0] ? " from " : "",
-               r->remote_mta, r->last_reply);
+    if (r->last_reply[0] != '\0') {
+        printf("     last answer%s", r->remote_mta[0] ? " from " : "");
+        terminal_puts(stdout, r->remote_mta);
+        printf(": ");
+        terminal_puts(stdout, r->last_reply);
+        printf("\n");
+    }
 }
 
 /* --list: every message, oldest first. */
@@ -107,8 +121,9 @@ static int list_queue(const char *dir)
         snprintf(path, sizeof path, "%s/messages/%s", dir, e.id);
         long long size = stat(path, &st) == 0 ? (long long)st.st_size : -1;
         printf("\n%s\n  queued %s ago, %lld octets\n", e.id, age, size);
-        printf("  from <%s>%s\n", e.reverse_path,
-               e.reverse_path[0] ? "" : " (a bounce: from the null path)");
+        printf("  from <");
+        terminal_puts(stdout, e.reverse_path);
+        printf(">%s\n", e.reverse_path[0] ? "" : " (a bounce: from the null path)");
         for (size_t k = 0; k < e.count; k++)
             print_recipient(&e.recipients[k], now);
         queue_entry_free(&e);
