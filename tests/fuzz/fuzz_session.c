@@ -14,8 +14,9 @@
  *
  * Checks, for any input:
  *  - every reply line is 3 digits (2-5, 0-5, 0-9), then ' ' or '-', at
- *    most 512 octets with its CR LF, and no CR or LF inside it
- *    (RFC 5321 §4.2, §4.5.3.1.5);
+ *    most 512 octets with its CR LF, and then only HT, printable text or
+ *    UTF-8, never a CR, LF or other control octet (RFC 5321 §4.2,
+ *    §2.3.8, §4.5.3.1.5);
  *  - one line in gives at most one reply, always complete (a multi-line
  *    reply keeps its code and ends with its ' ' line), §4.2.1;
  *  - the state agrees with the transaction: MAIL has no recipient yet,
@@ -88,7 +89,9 @@ static int check_replies(const char *out, size_t from, size_t to)
         FUZZ_CHECK(line[0] >= '2' && line[0] <= '5' && line[1] >= '0' &&
                    line[1] <= '5' && line[2] >= '0' && line[2] <= '9');
         FUZZ_CHECK(line[3] == ' ' || line[3] == '-');
-        FUZZ_CHECK(memchr(line, '\r', len) == NULL && memchr(line, '\0', len) == NULL);
+        for (size_t i = 4; i < len; i++) /* §4.2 textstring: HT, SP..~, UTF-8 */
+            FUZZ_CHECK(line[i] == '\t' ||
+                       ((unsigned char)line[i] >= 32 && line[i] != 127));
         if (in_multiline)
             FUZZ_CHECK(memcmp(code, line, 3) == 0);
         memcpy(code, line, 3);

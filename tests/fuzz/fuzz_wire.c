@@ -6,8 +6,8 @@
  * really uses (a command line, a text line, an AUTH answer). The rest is
  * what the peer sends; it goes into one end of a socketpair, and
  * wire_read_line() reads the other end until EOF. The peer closes only
- * when nothing whole is left to read, so wire_line_ready() is tested with
- * the connection still open.
+ * when no whole line (or buffer-full piece) is left to read, so
+ * wire_line_ready() is tested with the connection still open.
  *
  * Checks, for any input:
  *  - every piece fits the buffer and is NUL-terminated;
@@ -17,8 +17,6 @@
  *  - when wire_line_ready() says a line is there, reading it does not wait
  *    (it returns at once with the line, never a timeout).
  */
-#include <sys/ioctl.h>
-
 #include "fuzz.h"
 #include "smtp_limits.h"
 #include "wire.h"
@@ -30,6 +28,18 @@ static const size_t real_caps[] = {
     12288 - 2 + 1,                  /* an AUTH answer (RFC 4954 §4) */
     WIRE_BUFFER_SIZE - 1,           /* the largest wire.c allows */
 };
+
+/* Would wire_read_line() get a line or a piece without waiting: is a line
+ * end, or cap bytes, among what is buffered plus what the socket holds?
+ * If not, the peer hangs up now (SHUT_WR) instead. */
+static bool more_comes_at_once(const struct wire *w, int fd, size_t cap)
+{
+    static unsigned char waiting[4 * WIRE_BUFFER_SIZE];
+    ssize_t n = recv(fd, waiting, sizeof waiting, MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0)
+        return false;
+    return wire_buffered(w) + (size_t)n >= cap + 1 || memchr(waiting, '\n', (size_t)n);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,16 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(line != NULL);
 
     size_t matched = 0; /* bytes of data[] the pieces gave back so far */
-    bool closed = false;
     for (;;) {
         bool ready = wire_line_ready(&w, cap);
-        int unread = 0;
-        if (!ready && !closed && ioctl(reader, FIONREAD, &unread) == 0 && unread == 0) {
-            /* Nothing whole buffered and nothing more in the socket: the
-             * peer hangs up (otherwise the read would wait, in vain). */
-            shutdown(writer, SHUT_WR);
-            closed = true;
-        }
+        if (!ready && !more_comes_at_once(&w, reader, cap))
+            shutdown(writer, SHUT_WR); /* else the read would wait, in vain */
         size_t len = 0;
         enum line_end end;
         enum wire_status status = wire_read_line(&w, line, cap, &len, &end);
