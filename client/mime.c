@@ -195,6 +195,23 @@ void mime_to_utf8(const char *charset, const char *in, size_t len,
         }
         charset = "ISO-8859-1"; /* the usual culprit for stray 8-bit text */
     }
+    /* UTF-8 is checked here, not by iconv: glibc's iconv lets some
+     * invalid sequences through from UTF-8 to UTF-8 (F5-F7 lead bytes,
+     * beyond U+10FFFF, RFC 3629 §3), and they would reach the terminal. */
+    if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) {
+        const unsigned char *p = (const unsigned char *)in;
+        for (size_t i = 0; i < len;) {
+            size_t n = utf8_char_length(p + i, len - i);
+            if (n == 0) {
+                text_buffer_add_str(out, replacement);
+                i++;
+            } else {
+                text_buffer_add(out, in + i, n);
+                i += n;
+            }
+        }
+        return;
+    }
     iconv_t cd = iconv_open("UTF-8", charset);
     if (cd == (iconv_t)-1) {
         char note[160];

@@ -96,6 +96,13 @@ static void append_reply(struct session *s, int code, char separator,
         n += snprintf(line + n, sizeof line - (size_t)n, "%s ", enhanced);
     vsnprintf(line + n, sizeof line - (size_t)n - 2, format, ap);
     size_t len = strlen(line);
+    /* Replies echo what the client said ("Command unrecognized: ...").
+     * §4.2 allows only HT and printable text in a reply line, and a bare
+     * CR from the client would break §2.3.8 and let it write "lines" of
+     * our reply: control octets become '?' (UTF-8 stays, RFC 6531). */
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)line[i] < 32 && line[i] != '\t') || line[i] == 127)
+            line[i] = '?';
 
     event_log_line(s->log, s->id, "line_out", line, len);
     /* connection.c sends before s->out holds SESSION_FLUSH_AT bytes, and
