@@ -292,11 +292,14 @@ class SilentServer:
 @g.check("servers that never answer the handshake: given up on [L5.9]", 2, seconds=50)
 def silent(g):
     limit = 10
-    with Server("--smtps", "127.0.0.1:0") as srv:
-        status, out, err = run_send(g.program("send"), srv.ports["smtps"][0], "--tls",
-                                    "--cafile", srv.cert_path)
-        expect(status == 0, f"first, a server that answers: exit status {status}, "
-                            f"expected 0:\n{tail(out + err)}")
+    with tempfile.TemporaryDirectory() as folder:
+        users, password = users_file(folder, g.program("mailwalk-server"))
+        with Server("--users", users, "--smtps", "127.0.0.1:0") as srv:
+            status, out, err = run_send(g.program("send"), srv.ports["smtps"][0],
+                                        "--tls", "--cafile", srv.cert_path, "--user",
+                                        "alice", "--password-file", password)
+            expect(status == 0, f"first, a server that answers: exit status {status}, "
+                                f"expected 0:\n{tail(out + err)}")
     server = SilentServer(limit + 5)
     try:
         status, out, err = run_send(g.program("send"), server.port, "--tls",
