@@ -294,11 +294,13 @@ static int format_bounds(void)
           room, sizeof b.line, rc, b.line);
     memset(&b, '#', sizeof b);
     rc = smtp_format_mail(&c, address(room - 11), NULL, b.line, sizeof b.line);
-    CHECK(guard_intact(&b), "smtp_format_mail() wrote past the end of its buffer "
-                            "(cap %zu) for a sender one character too long",
+    CHECK(guard_intact(&b),
+          "smtp_format_mail() wrote past the end of its buffer "
+          "(cap %zu) for a sender one character too long",
           sizeof b.line);
-    CHECK(rc < 0, "a MAIL line of %zu characters does not fit a buffer of %zu: "
-                  "expected -1, got %d",
+    CHECK(rc < 0,
+          "a MAIL line of %zu characters does not fit a buffer of %zu: "
+          "expected -1, got %d",
           room + 1, sizeof b.line, rc);
     memset(&b, '#', sizeof b);
     rc = smtp_format_mail(&c, address(200), NULL, b.line, sizeof b.line);
@@ -316,8 +318,9 @@ static int format_bounds(void)
           room, sizeof b.line, rc);
     memset(&b, '#', sizeof b);
     rc = smtp_format_rcpt(&c, address(200), b.line, sizeof b.line);
-    CHECK(guard_intact(&b), "smtp_format_rcpt() wrote past the end of its buffer "
-                            "(cap %zu) for a recipient of 200 characters",
+    CHECK(guard_intact(&b),
+          "smtp_format_rcpt() wrote past the end of its buffer "
+          "(cap %zu) for a recipient of 200 characters",
           sizeof b.line);
     CHECK(rc < 0, "a recipient of 200 characters does not fit: expected -1, got %d",
           rc);

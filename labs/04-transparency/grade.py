@@ -190,8 +190,10 @@ def smuggle_trailing_space(g):
 @g.check("smuggling: \".\" NUL before CR LF is text, stored byte for byte [L4.6]", 2)
 def smuggle_nul(g):
     stored = smuggle(g, b"\r\n.\0x\r\n")
-    expect(b"\n.\0x\n" in stored[0], "the line \".<NUL>x\" is text and must be stored "
-           f"as it came, NUL included; stored: {stored[0][:80]!r}")
+    # ".<NUL>x" is a line of text that starts with a dot: the dot goes, as
+    # any stuffed dot does (rule L4.2), and the NUL stays.
+    expect(b"\n\0x\n" in stored[0], "the line \".<NUL>x\" is text: stored as "
+           f"\"<NUL>x\" (unstuffed, NUL included); stored: {stored[0][:80]!r}")
 
 
 @g.check("exactly at the limit: a 998-octet line, a stuffed 999th [L4.7]", 1)

@@ -22,16 +22,17 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gradelib import Grader, expect  # noqa: E402
-from labtools import Server, run_send, strip_trace, tail  # noqa: E402
+from gradelib import CheckFailed, Grader, expect  # noqa: E402
+from labtools import (ScriptedServer, Server, run_send, strip_trace,  # noqa: E402
+                      tail)
 
 g = Grader("lab05", "STARTTLS on the client")
 
-g.c_check("STARTTLS refused (454): no handshake", 1, "refused")
-g.c_check("upgrade: 220, handshake, sealed NOOP", 2, "upgrade")
-g.c_check("the plaintext EHLO is forgotten (C)", 2, "forget")
-g.c_check("buffered plaintext is discarded (C)", 2, "discard")
-g.c_check("STARTTLS only once", 1, "once")
+g.c_check("STARTTLS refused (454): no handshake [L5.3]", 1, "refused")
+g.c_check("upgrade: 220, handshake, sealed NOOP [L5.1]", 2, "upgrade")
+g.c_check("the plaintext EHLO is forgotten (C) [L5.6]", 2, "forget")
+g.c_check("buffered plaintext is discarded (C) [L5.4]", 2, "discard")
+g.c_check("STARTTLS only once [L5.2]", 1, "once")
 
 PASSWORD = "lab five password"
 
@@ -76,7 +77,7 @@ def other_name_cert(folder):
     return cert_path, key_path
 
 
-@g.check("STARTTLS to mailwalk-server: verified, delivered", 3)
+@g.check("STARTTLS to mailwalk-server: verified, delivered [L5.1 L5.6]", 3)
 def starttls(g):
     with Server() as srv:
         status, out, err = run_send(g.program("send"), srv.port, "--starttls",
@@ -91,7 +92,7 @@ def starttls(g):
                "ESMTPS (TLS was on)")
 
 
-@g.check("AUTH on the submission port, inside TLS", 2)
+@g.check("AUTH on the submission port, inside TLS [L5.8]", 2)
 def auth(g):
     with tempfile.TemporaryDirectory() as folder:
         users, password = users_file(folder, g.program("mailwalk-server"))
@@ -114,7 +115,7 @@ def works_with_cafile(g, srv):
                         f"{status}, expected 0:\n{tail(out + err)}")
 
 
-@g.check("an untrusted certificate is refused", 2)
+@g.check("an untrusted certificate is refused [L5.5]", 2)
 def untrusted(g):
     with Server() as srv:
         works_with_cafile(g, srv)
@@ -127,7 +128,7 @@ def untrusted(g):
         expect(len(srv.messages("bob")) == 1, "a message arrived without --cafile")
 
 
-@g.check("a certificate for another name is refused", 2)
+@g.check("a certificate for another name is refused [L5.5]", 2)
 def other_name(g):
     with tempfile.TemporaryDirectory() as folder:
         cert, key = other_name_cert(folder)
@@ -195,7 +196,7 @@ class InjectingServer:
         self.sock.close()
 
 
-@g.check("injected plaintext behind 220 is discarded", 2)
+@g.check("injected plaintext behind 220 is discarded [L5.4 L5.8]", 2)
 def injected(g):
     with tempfile.TemporaryDirectory() as folder:
         cert, key = other_name_cert(folder)
@@ -212,7 +213,7 @@ def injected(g):
                         f"TLS):\n{tail(out + err)}")
 
 
-@g.check("implicit TLS (--tls) on the smtps port", 2)
+@g.check("implicit TLS (--tls) on the smtps port [L5.7 L5.8]", 2)
 def implicit(g):
     with tempfile.TemporaryDirectory() as folder:
         users, password = users_file(folder, g.program("mailwalk-server"))
@@ -224,6 +225,104 @@ def implicit(g):
             expect(status == 0, f"exit status {status}:\n{tail(out + err)}")
             stored = [strip_trace(m) for m in srv.messages("bob")]
             expect(len(stored) == 1, "nothing arrived")
+
+
+@g.check("implicit TLS: an untrusted certificate, one for another name [L5.5]", 2)
+def implicit_wrong_certs(g):
+    with tempfile.TemporaryDirectory() as folder:
+        users, password = users_file(folder, g.program("mailwalk-server"))
+        login = ("--user", "alice", "--password-file", password)
+        with Server("--users", users, "--smtps", "127.0.0.1:0") as srv:
+            port = srv.ports["smtps"][0]
+            # The positive control: trusted, it works.
+            status, out, err = run_send(g.program("send"), port, "--tls", "--cafile",
+                                        srv.cert_path, *login)
+            expect(status == 0, "first, with --cafile (trusted): exit status "
+                                f"{status}, expected 0:\n{tail(out + err)}")
+            # No --cafile: the system's CAs never signed the classroom one.
+            status, out, err = run_send(g.program("send"), port, "--tls", *login)
+            expect(status == 3, f"--tls without --cafile: exit status {status}, "
+                                f"expected 3 (TLS failed):\n{tail(out + err)}")
+            expect("C: AUTH" not in out, "the password went over an unverified "
+                                         "connection")
+            expect(len(srv.messages("bob")) == 1, "a message arrived unverified")
+        cert, key = other_name_cert(folder)
+        with Server("--users", users, "--smtps", "127.0.0.1:0", "--tls-cert", cert,
+                    "--tls-key", key) as srv:
+            port = srv.ports["smtps"][0]
+            # Trusted chain, but the certificate names other.example.
+            status, out, err = run_send(g.program("send"), port, "--tls", "--cafile",
+                                        cert, *login)
+            expect(status == 3, "--tls to a certificate for other.example: exit "
+                   f"status {status}, expected 3 (the name is 127.0.0.1):\n"
+                   + tail(out + err))
+            expect("C: AUTH" not in out, "the password went to a server with "
+                                         "someone else's certificate")
+            expect(srv.messages("bob") == [], "a message arrived")
+
+
+class SilentServer:
+    """Accepts the connection, then says nothing at all, for a while."""
+
+    def __init__(self, seconds):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(seconds)
+        self.port = self.sock.getsockname()[1]
+        self.seconds = seconds
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            conn, _ = self.sock.accept()
+            conn.settimeout(self.seconds)
+            while conn.recv(4096):
+                pass  # read what the client says, answer nothing
+            conn.close()
+        except OSError:
+            pass
+
+    def join(self):
+        self.thread.join(self.seconds)
+        self.sock.close()
+
+
+@g.check("servers that never answer the handshake: given up on [L5.9]", 2, seconds=50)
+def silent(g):
+    limit = 10
+    with tempfile.TemporaryDirectory() as folder:
+        users, password = users_file(folder, g.program("mailwalk-server"))
+        with Server("--users", users, "--smtps", "127.0.0.1:0") as srv:
+            status, out, err = run_send(g.program("send"), srv.ports["smtps"][0],
+                                        "--tls", "--cafile", srv.cert_path, "--user",
+                                        "alice", "--password-file", password)
+            expect(status == 0, f"first, a server that answers: exit status {status}, "
+                                f"expected 0:\n{tail(out + err)}")
+    server = SilentServer(limit + 5)
+    try:
+        status, out, err = run_send(g.program("send"), server.port, "--tls",
+                                    "--insecure", "--timeout", "2", seconds=limit)
+    except CheckFailed:
+        raise CheckFailed(f"--tls to a server that never answers the handshake: no "
+                          f"answer within {limit} s, and lab05-send was still waiting")
+    finally:
+        server.join()
+    expect(status != 0, "the handshake never happened, but the exit status is 0")
+    script = [(None, b"220 fake.example\r\n"),
+              ("EHLO", b"250-fake.example\r\n250 STARTTLS\r\n"),
+              ("STARTTLS", b"220 go ahead\r\n")]
+    server = ScriptedServer(script)
+    try:
+        status, out, err = run_send(g.program("send"), server.port, "--starttls",
+                                    "--insecure", "--timeout", "2", seconds=limit)
+    except CheckFailed:
+        raise CheckFailed(f"--starttls, 220, and then no handshake: no answer within "
+                          f"{limit} s, and lab05-send was still waiting")
+    finally:
+        server.join()
+    expect(status != 0, "the handshake never happened, but the exit status is 0")
 
 
 if __name__ == "__main__":

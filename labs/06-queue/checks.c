@@ -36,6 +36,26 @@ static int classify(void)
         {354, OUTCOME_RETRY, "not a final answer: keep the message"},
         {550, OUTCOME_BOUNCE, "5yz: permanent"},
         {554, OUTCOME_BOUNCE, "5yz: permanent"},
+        /* Every 5yz is permanent, whatever its second digit (§4.2.1, §4.2.2):
+         * syntax (50z), connections (52z), authentication (53z), mail
+         * system (55z). */
+        {500, OUTCOME_BOUNCE, "5yz: permanent (syntax error)"},
+        {501, OUTCOME_BOUNCE, "5yz: permanent (syntax error in arguments)"},
+        {503, OUTCOME_BOUNCE, "5yz: permanent (bad sequence)"},
+        {521, OUTCOME_BOUNCE, "5yz: permanent (does not accept mail, RFC 7504)"},
+        {530, OUTCOME_BOUNCE, "5yz: permanent (authentication required)"},
+        {551, OUTCOME_BOUNCE, "5yz: permanent"},
+        {552, OUTCOME_BOUNCE, "5yz: permanent"},
+        {553, OUTCOME_BOUNCE, "5yz: permanent"},
+        {556, OUTCOME_BOUNCE, "5yz: permanent (domain does not accept mail)"},
+        {599, OUTCOME_BOUNCE, "5yz: permanent"},
+        {200, OUTCOME_DELIVERED, "2yz: the next hop has it"},
+        {299, OUTCOME_DELIVERED, "2yz: the next hop has it"},
+        {400, OUTCOME_RETRY, "4yz: transient"},
+        {499, OUTCOME_RETRY, "4yz: transient"},
+        {199, OUTCOME_RETRY, "not a reply: keep the message"},
+        {600, OUTCOME_RETRY, "not a reply: keep the message"},
+        {-1, OUTCOME_RETRY, "not a reply: keep the message"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         enum relay_outcome got = policy_classify(cases[i].code);

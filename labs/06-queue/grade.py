@@ -23,11 +23,11 @@ from labtools import Daemon, RawClient  # noqa: E402
 
 g = Grader("lab06", "The queue: retry and bounces")
 
-g.c_check("classify replies: delivered, retry, bounce", 2, "classify")
-g.c_check("retry delays follow the schedule", 2, "retry_delay")
-g.c_check("expiry after the lifetime", 1, "expired")
-g.c_check("never bounce to <>", 1, "should_bounce")
-g.c_check("loop threshold", 1, "is_loop")
+g.c_check("classify replies: delivered, retry, bounce [L6.1]", 2, "classify")
+g.c_check("retry delays follow the schedule [L6.2]", 2, "retry_delay")
+g.c_check("expiry after the lifetime [L6.3]", 1, "expired")
+g.c_check("never bounce to <> [L6.4]", 1, "should_bounce")
+g.c_check("loop threshold [L6.5]", 1, "is_loop")
 
 WAIT = 10  # seconds for a story that takes 1-3 s when it works
 
@@ -106,7 +106,7 @@ def wait_queue_empty(net, why):
     expect(not net.queue_left(), f"{why}: the queue still holds {net.queue_left()}")
 
 
-@g.check("relayed to Bob once, and the queue is empty", 2)
+@g.check("relayed to Bob once, and the queue is empty [L6.1 L6.6]", 2)
 def relayed(g):
     with Net(g) as net:
         bob = net.bob()
@@ -117,7 +117,7 @@ def relayed(g):
         expect(len(bob.messages("bob")) == 1, "Bob got the message more than once")
 
 
-@g.check("Bob down, then up: retried and delivered", 3)
+@g.check("Bob down, then up: retried and delivered [L6.1 L6.2 L6.6]", 3)
 def retried(g):
     with Net(g) as net:
         bob_port = free_port()  # nobody listens there yet
@@ -132,7 +132,7 @@ def retried(g):
         expect(len(bob.messages("bob")) == 1, "Bob got it more than once")
 
 
-@g.check("550 from Bob: a bounce to the sender, none to <>", 3)
+@g.check("550 from Bob: a bounce to the sender, none to <> [L6.1 L6.4]", 3)
 def bounces(g):
     with Net(g) as net:
         bob = net.bob("--mailboxes", "bob")
@@ -150,7 +150,7 @@ def bounces(g):
         expect(len(alice.messages("alice")) == 1, "alice got a second bounce")
 
 
-@g.check("gives up after --queue-lifetime, and bounces", 2)
+@g.check("gives up after --queue-lifetime, and bounces [L6.3 L6.4]", 2)
 def expires(g):
     with Net(g) as net:
         alice = net.alice(free_port(), "--queue-lifetime", "2s")  # Bob never up
@@ -160,7 +160,7 @@ def expires(g):
         wait_queue_empty(net, "after giving up")
 
 
-@g.check("a looping message is refused (554)", 1)
+@g.check("a looping message is refused (554) [L6.5]", 1)
 def loop(g):
     with Net(g) as net:
         alice = net.alice(free_port())

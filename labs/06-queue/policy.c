@@ -22,11 +22,10 @@
  * reply to RCPT (or to the final "."), or 0 when there was no reply at all:
  * no connection, a timeout, a connection that broke.
  *
- * RFC 5321 §4.2.1: 2yz the next hop has it; 4yz "transient": the same
- * command may work later; 5yz "permanent": it never will. No reply is
- * transient too (§4.5.4.1: the server may be down for a reboot). Anything
- * else (a 3yz where a 250 was due, nonsense): keep the message - losing it
- * is worse than one more try.
+ * Read RFC 5321 §4.2.1 (what each first digit means) and §4.5.4.1 (a
+ * server that does not answer), and decide for every int this can get -
+ * including 0, a 3yz where a final answer was due, and numbers that are no
+ * reply code at all. The handout's Rule L6.1 says what the grader expects.
  *
  * LAB 6: write this.
  */
@@ -37,15 +36,14 @@ enum relay_outcome policy_classify(int reply_code)
 }
 
 /*
- * How many seconds to wait after attempt number `attempts` failed (1 = the
- * first attempt failed) before the next one. schedule holds count delays,
- * from --retry (e.g. 5s,10s,30s,1m is {5, 10, 30, 60}): after the first
- * failure wait schedule[0], after the second schedule[1], ..., and after
- * that keep waiting the last one. attempts == 0 (never tried): 0, go now.
- * An empty schedule (count == 0): 30 minutes, §4.5.4.1's "at least 30
- * minutes".
+ * How many seconds to wait after `attempts` attempts have failed, before
+ * the next one. schedule holds count delays, from --retry (e.g. 5s,10s,
+ * 30s,1m is {5, 10, 30, 60}). The handout's Rule L6.2 says which delay
+ * belongs to which attempt, what comes after the last one, and what an
+ * empty schedule means (§4.5.4.1); work out the index yourself, for
+ * attempts 0, 1, count and a million.
  *
- * LAB 6: write this. (Watch the index: attempts is 1-based.)
+ * LAB 6: write this.
  */
 long policy_retry_delay(const long *schedule, size_t count, unsigned attempts)
 {
@@ -90,7 +88,8 @@ bool policy_should_bounce(const char *reverse_path)
 /*
  * Does a message with this many Received: header lines look like a loop?
  * Every server adds one (§4.4), so a message going round in circles grows
- * one per hop (§6.3). True when there are more than POLICY_MAX_RECEIVED.
+ * one per hop (§6.3). POLICY_MAX_RECEIVED is the limit (Rule L6.5 says
+ * which side of it a message of exactly that many lines is on).
  * (server/data.c asks this when a message arrives, and says 554 5.4.6.)
  *
  * LAB 6: write this.
