@@ -121,6 +121,9 @@ struct smtp_client {
     bool connected;                /* wire.fd is an open socket */
     int timeout_cap_ms;            /* never wait longer than this for one
                                        reply (-1: use the RFC's timeouts) */
+    int reply_timeout_ms;          /* > 0: wait exactly this long for every
+                                       reply, in place of the RFC's times
+                                       (a watcher that holds lines) */
     struct smtp_extensions ext;    /* what the last EHLO reply offered */
     char local_address[64];        /* our end of the socket, e.g. "127.0.0.1" */
     smtp_transcript_fn transcript; /* where lines are reported, or NULL */
