@@ -68,7 +68,7 @@ static const char usage_text[] =
     "usage: mailwalk-send --server HOST:PORT --from ADDR --to ADDR [--to ADDR...]\n"
     "                     [--subject TEXT] [--body TEXT | --body-file FILE]\n"
     "                     [--raw] [--helo NAME] [--no-ehlo] [--pipelining] [--quiet]\n"
-    "                     [--timeout SECONDS]\n"
+    "                     [--timeout SECONDS] [--reply-timeout SECONDS]\n"
     "                     [--starttls | --tls] [--cafile FILE] [--insecure]\n"
     "                     [--user NAME [--password-file FILE]] [--auth PLAIN|LOGIN]\n"
     "\n"
@@ -91,6 +91,9 @@ static const char usage_text[] =
     "  --quiet             print nothing but errors\n"
     "  --timeout SECONDS   wait at most this long to connect and for each reply\n"
     "                      (default: 30 s to connect, RFC 5321 times for replies)\n"
+    "  --reply-timeout SECONDS  wait this long for every reply, in place of\n"
+    "                      RFC 5321's times (for a watcher that holds lines,\n"
+    "                      as the visualizer does while paused)\n"
     "\n"
     "Security (TLS and login):\n"
     "  --starttls          after EHLO, seal the connection with STARTTLS (RFC 3207,\n"
@@ -138,6 +141,7 @@ struct options {
     bool pipelining;
     bool quiet;
     int timeout_s;             /* --timeout, or 0 */
+    int reply_timeout_s;       /* --reply-timeout, or 0 */
     bool starttls;             /* --starttls (RFC 3207) */
     bool tls;                  /* --tls: implicit TLS (RFC 8314) */
     const char *cafile;        /* --cafile, or NULL: the system's CAs */
@@ -222,6 +226,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         OPT_HELO = 256,
         OPT_BODY_FILE,
         OPT_TIMEOUT,
+        OPT_REPLY_TIMEOUT,
         OPT_VERSION,
         OPT_NO_EHLO,
         OPT_STARTTLS,
@@ -245,6 +250,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"pipelining", no_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"reply-timeout", required_argument, NULL, OPT_REPLY_TIMEOUT},
         {"starttls", no_argument, NULL, OPT_STARTTLS},
         {"tls", no_argument, NULL, OPT_TLS},
         {"cafile", required_argument, NULL, OPT_CAFILE},
@@ -319,6 +325,16 @@ static int parse_options(int argc, char **argv, struct options *o)
                                    "got \"%s\"",
                                    optarg);
             o->timeout_s = (int)s;
+            break;
+        }
+        case OPT_REPLY_TIMEOUT: {
+            char *end;
+            long s = strtol(optarg, &end, 10);
+            if (*end != '\0' || s < 1 || s > 86400)
+                return usage_error("--reply-timeout wants a number of seconds "
+                                   "(1-86400); got \"%s\"",
+                                   optarg);
+            o->reply_timeout_s = (int)s;
             break;
         }
         case OPT_STARTTLS:
@@ -896,6 +912,7 @@ static int send_mail(struct smtp_client *c, const struct options *o, SSL_CTX *ct
     struct smtp_reply reply;
     if (o->timeout_s > 0)
         c->timeout_cap_ms = o->timeout_s * 1000;
+    c->reply_timeout_ms = o->reply_timeout_s * 1000;
     int connect_ms = (o->timeout_s > 0 ? o->timeout_s : 30) * 1000;
     /* Which name the certificate must carry: the host we were told to
      * reach. With --insecure no name is checked (and no SNI sent). */

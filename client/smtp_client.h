@@ -134,6 +134,9 @@ struct smtp_client {
                                        counted from smtp_open() (-1: no limit;
                                        set it before connecting) */
     long long session_deadline_ms; /* when that is, on wire_now_ms()'s clock */
+    int reply_timeout_ms;          /* > 0: wait exactly this long for every
+                                       reply, in place of the RFC's times
+                                       (a watcher that holds lines) */
     struct smtp_extensions ext;    /* what the last EHLO reply offered */
     char local_address[64];        /* our end of the socket, e.g. "127.0.0.1" */
     smtp_transcript_fn transcript; /* where lines are reported, or NULL */

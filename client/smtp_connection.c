@@ -79,6 +79,8 @@ void smtp_set_timeout(struct smtp_client *c, int seconds)
     int ms = seconds * 1000;
     if (c->timeout_cap_ms >= 0 && c->timeout_cap_ms < ms)
         ms = c->timeout_cap_ms;
+    if (c->reply_timeout_ms > 0)
+        ms = c->reply_timeout_ms;
     c->wire.timeout_ms = ms;
 }
 

@@ -50,6 +50,10 @@ static const GOptionEntry entries[] = {
      "Stop playing once N lines are on the diagram; with --screenshot, take it "
      "then (a picture of the middle of a story)",
      "N"},
+    {"pause-for", 0, 0, G_OPTION_ARG_INT, &options.pause_for,
+     "With --pause-at: play on after SECONDS, as after a class has talked about "
+     "the held line (the programs wait that long for it)",
+     "SECONDS"},
     {"timing", 0, 0, G_OPTION_ARG_NONE, &options.timing,
      "Print the time to the first frame and the frame rate (for benchmarks)", NULL},
     {"lab", 0, 0, G_OPTION_ARG_INT, &lab_number,

@@ -498,6 +498,18 @@ static void launch_next(MwWindow *self)
     update_status(self);
 }
 
+/* --pause-for: the pause is over; play on. */
+static gboolean resume_play(gpointer data)
+{
+    MwWindow *self = data;
+    if (self->run == NULL)
+        return G_SOURCE_REMOVE;
+    self->playing = TRUE;
+    launch_next(self);
+    update_status(self);
+    return G_SOURCE_REMOVE;
+}
+
 static void on_landed(MwLanes *lanes, guint index, gpointer data)
 {
     MwWindow *self = data;
@@ -512,9 +524,15 @@ static void on_landed(MwLanes *lanes, guint index, gpointer data)
         /* --pause-at: the middle of the story, for a picture. The programs
          * wait for the next Step, as in step mode. */
         self->playing = FALSE;
-        self->run_ok = TRUE;
-        if (self->options.screenshot != NULL || self->options.exit_when_done)
-            g_timeout_add(400, finish_up, self);
+        if (self->options.pause_for > 0) {
+            /* ... and after a while, play on to the end. */
+            g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, self->options.pause_for,
+                                       resume_play, g_object_ref(self), g_object_unref);
+        } else {
+            self->run_ok = TRUE;
+            if (self->options.screenshot != NULL || self->options.exit_when_done)
+                g_timeout_add(400, finish_up, self);
+        }
     }
     if (self->scenario->client == MW_CLIENT_CONSOLE) {
         mw_console_see(&self->console, mw_lanes_get_line(lanes, index));
@@ -1088,6 +1106,7 @@ MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
     self->options.autoplay = options->autoplay;
     self->options.exit_when_done = options->exit_when_done;
     self->options.pause_at = options->pause_at;
+    self->options.pause_for = options->pause_for;
     self->playing = options->autoplay;
     set_speed(self, options->speed > 0 ? options->speed : 1.0);
 

@@ -27,6 +27,8 @@ typedef struct {
     char *type_file;         /* console: type these lines, one per reply */
     guint pause_at;          /* stop playing once this many rows have landed,
                                 then take the screenshot (0: never) */
+    guint pause_for;         /* with pause_at: play on after this many
+                                seconds (a class that talks for a while) */
     char *lab_build;         /* a lab scenario: run labNN-<program>-<this>
                                 ("reference", "starter", ...) as the
                                 student's program, or NULL for labNN-<program> */

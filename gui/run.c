@@ -112,6 +112,7 @@ enum { SIGNAL_LINE, SIGNAL_STARTED, SIGNAL_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void maybe_finish(MwRun *run);
+static char *client_outcome(MwRun *run);
 static void fail(MwRun *run, const char *message);
 static gboolean poll_event_logs(gpointer data);
 
@@ -162,6 +163,31 @@ char *mw_find_lab_program(const char *name)
     }
     g_free(here);
     return found;
+}
+
+/* ----- patience: a held line must not cost the programs their timeouts --------- */
+
+/* RFC 5321 §4.5.3.2 gives a client 2 minutes for the 354 after DATA and 5
+ * or 10 for the other replies, and a server at least 5 minutes of a silent
+ * client (§4.5.3.2.7). A window that holds a line while a class talks
+ * would cost the programs those timeouts: a client that gives up after two
+ * minutes on a held 354 breaks the story. The window controls both ends,
+ * so it gives its own programs longer ones, and says so in the diagram.
+ * MAILWALK_PATIENCE (seconds) shortens them, for tests that pause. */
+#define MW_PATIENCE_SECONDS 3600
+
+guint mw_run_patience_seconds(void)
+{
+    const char *env = g_getenv("MAILWALK_PATIENCE");
+    guint64 value = env != NULL ? g_ascii_strtoull(env, NULL, 10) : 0;
+    return value > 0 && value <= 86400 ? (guint)value : MW_PATIENCE_SECONDS;
+}
+
+/* A server outlasts the client whose reply is held: the client, which
+ * knows what it was waiting for, is the one to say why it stopped. */
+static guint server_patience_seconds(MwRun *run)
+{
+    return run->headless ? 600 : mw_run_patience_seconds() + 60;
 }
 
 /* ----- lines ------------------------------------------------------------------ */
@@ -675,6 +701,51 @@ static void start_reader(MwRun *run)
     g_free(maildir);
 }
 
+/* Why the client stopped, in its own words: the last line its error
+ * messages start with ("mailwalk-send: no reply to DATA within 120 s"),
+ * from its output in the run's folder; NULL if it said nothing. */
+static char *client_reason(MwRun *run)
+{
+    char *path = g_build_filename(run->dir, "mailwalk-send.txt", NULL);
+    char *text = NULL;
+    g_file_get_contents(path, &text, NULL, NULL);
+    g_free(path);
+    if (text == NULL)
+        return NULL;
+    char *program = run->client_program ? g_path_get_basename(run->client_program)
+                                        : g_strdup("mailwalk-send");
+    char *prefix = g_strdup_printf("%s: ", program);
+    char *reason = NULL;
+    char **lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        if (g_str_has_prefix(lines[i], prefix)) {
+            g_free(reason);
+            reason = g_utf8_make_valid(lines[i] + strlen(prefix), -1);
+        }
+    }
+    g_strfreev(lines);
+    g_free(prefix);
+    g_free(program);
+    g_free(text);
+    return reason;
+}
+
+/* "exited with 3 (no reply to DATA within 120 s)": the status, and the
+ * reason when the client failed. */
+static char *client_outcome(MwRun *run)
+{
+    if (run->client_status == 0)
+        return g_strdup("exited with 0");
+    char *reason = client_reason(run);
+    char *outcome = reason != NULL ? g_strdup_printf("exited with %d: \"%s\"",
+                                                     run->client_status, reason)
+                                   : g_strdup_printf("exited with %d (it said nothing "
+                                                     "about why)",
+                                                     run->client_status);
+    g_free(reason);
+    return outcome;
+}
+
 static void emit_finished(MwRun *run, gboolean ok, const char *message)
 {
     g_signal_emit(run, signals[SIGNAL_FINISHED], 0, ok, message);
@@ -736,6 +807,7 @@ static void maybe_finish(MwRun *run)
         break;
     }
     char *message;
+    char *outcome = client_outcome(run);
     if (run->scenario->client == MW_CLIENT_CONSOLE)
         message = g_strdup_printf("Done: the connection is closed; %u letter%s in "
                                   "Bob's Maildir. Ctrl+R starts a new session.",
@@ -746,18 +818,19 @@ static void maybe_finish(MwRun *run)
                                   ok ? "Done" : "Unexpected", delivered,
                                   delivered == 1 ? "" : "s");
     else if (run->scenario->expect == MW_EXPECT_BOUNCED)
-        message = g_strdup_printf("%s: mailwalk-send exited with %d; %u letter%s for "
+        message = g_strdup_printf("%s: mailwalk-send %s; %u letter%s for "
                                   "Bob, %u bounce%s in Alice's Maildir.",
-                                  ok ? "Done" : "Unexpected", run->client_status,
-                                  delivered, delivered == 1 ? "" : "s", bounces,
+                                  ok ? "Done" : "Unexpected", outcome, delivered,
+                                  delivered == 1 ? "" : "s", bounces,
                                   bounces == 1 ? "" : "s");
     else
-        message = g_strdup_printf("%s: mailwalk-send exited with %d; %u letter%s in "
+        message = g_strdup_printf("%s: mailwalk-send %s; %u letter%s in "
                                   "the Maildirs.",
-                                  ok ? "Done" : "Unexpected", run->client_status,
-                                  delivered, delivered == 1 ? "" : "s");
+                                  ok ? "Done" : "Unexpected", outcome, delivered,
+                                  delivered == 1 ? "" : "s");
     emit_finished(run, ok, message);
     g_free(message);
+    g_free(outcome);
 }
 
 /* Something did not start: say why, and end the story there. */
@@ -781,6 +854,19 @@ static void on_client_exited(GObject *source, GAsyncResult *result, gpointer dat
     run->client_status = g_subprocess_get_if_exited(G_SUBPROCESS(source))
                              ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
                              : -1;
+    if (run->client_status != 0 && !run->headless) {
+        /* A row beside the client: it stopped, and why, where the story
+         * broke off (the status line says it again at the end). */
+        char *outcome = client_outcome(run);
+        char *text = g_strdup_printf("the client gave up: it %s", outcome);
+        Hop *hop = &run->hops[0];
+        emit_line(run,
+                  event_line(hop, "client_failed", hop->client_column,
+                             hop->client_column, text),
+                  FALSE);
+        g_free(text);
+        g_free(outcome);
+    }
     maybe_finish(run);
 }
 
@@ -1015,10 +1101,12 @@ static GPtrArray *server_args(Server *server, const char *hostname, const char *
                               const char *const *extra)
 {
     GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
-    const char *const fixed[] = {"--listen", "127.0.0.1:0", "--hostname", hostname,
-                                 "--domain", domain,        "--timeout",  "600"};
+    const char *const fixed[] = {"--listen", "127.0.0.1:0", "--hostname",
+                                 hostname,   "--domain",    domain};
     for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
         g_ptr_array_add(args, g_strdup(fixed[i]));
+    g_ptr_array_add(args, g_strdup("--timeout"));
+    g_ptr_array_add(args, g_strdup_printf("%u", server_patience_seconds(server->run)));
     g_ptr_array_add(args, g_strdup("--maildir"));
     g_ptr_array_add(args, g_build_filename(server->dir, "maildir", NULL));
     g_ptr_array_add(args, g_strdup("--log"));
@@ -1046,6 +1134,12 @@ static GSubprocess *start_client(MwRun *run, guint16 tap_port, GError **error)
     g_ptr_array_add(argv, g_strdup(program));
     g_ptr_array_add(argv, g_strdup("--server"));
     g_ptr_array_add(argv, g_strdup(server));
+    /* Our own client waits as long as the window may hold a reply (a lab's
+     * client keeps its own timeouts: it may not know the option). */
+    if (run->client_program == NULL && !run->headless) {
+        g_ptr_array_add(argv, g_strdup("--reply-timeout"));
+        g_ptr_array_add(argv, g_strdup_printf("%u", mw_run_patience_seconds()));
+    }
     for (guint i = 0; run->scenario->client_args[i] != NULL; i++) {
         const char *arg = run->scenario->client_args[i];
         char *value;
@@ -1119,6 +1213,44 @@ static gboolean start_tap(Hop *hop, guint16 port, guint16 preferred)
     return TRUE;
 }
 
+/* A duration for people: "60 min", or "45 s" for a test's short one. */
+static char *say_duration(guint seconds)
+{
+    return seconds >= 120 && seconds % 60 == 0 ? g_strdup_printf("%u min", seconds / 60)
+                                               : g_strdup_printf("%u s", seconds);
+}
+
+/* The first row: pausing costs nothing, and why (see patience above). */
+static void emit_patience_note(MwRun *run)
+{
+    if (run->headless || run->scenario->client == MW_CLIENT_YOURS)
+        return;
+    char *client = say_duration(mw_run_patience_seconds());
+    char *server = say_duration(server_patience_seconds(run));
+    char *text;
+    if (run->scenario->client == MW_CLIENT_SEND && run->client_program == NULL)
+        text = g_strdup_printf(
+            "pause as long as you like: the window gives mailwalk-send %s for each "
+            "reply (RFC 5321 §4.5.3.2: 2 to 10 min) and its servers %s for a silent "
+            "client (at least 5 min)",
+            client, server);
+    else
+        text = g_strdup_printf(
+            "pause as long as you like: the window gives its servers %s for a silent "
+            "client (RFC 5321 §4.5.3.2.7: at least 5 min)%s",
+            server,
+            run->scenario->client == MW_CLIENT_SEND
+                ? "; your client keeps its own timeouts"
+                : "");
+    Hop *hop = &run->hops[0];
+    emit_line(run,
+              event_line(hop, "patience", hop->client_column, hop->client_column, text),
+              FALSE);
+    g_free(text);
+    g_free(client);
+    g_free(server);
+}
+
 /* Last step: the first tap in front of the first server, and the client. */
 static void start_first_hop(MwRun *run)
 {
@@ -1129,6 +1261,7 @@ static void start_first_hop(MwRun *run)
         run->scenario->client == MW_CLIENT_YOURS ? MW_OWN_CLIENT_PORT : 0;
     if (!start_tap(hop, upstream, preferred))
         return;
+    emit_patience_note(run);
     GError *error = NULL;
     switch (run->scenario->client) {
     case MW_CLIENT_YOURS:
