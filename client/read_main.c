@@ -51,6 +51,8 @@ static const char usage_text[] =
     "  --maildir DIR       the folder given to mailwalk-server --maildir\n"
     "  --user NAME         whose mailbox: bob for bob@bob.example\n"
     "  --interval SECONDS  how often watch looks (default 5)\n"
+    "  --help              show this help and exit\n"
+    "  --version           show the version and exit\n"
     "\n"
     "Exit status: 0 done, 1 no such message, 2 usage error,\n"
     "             3 the mailbox could not be read or changed\n";
@@ -67,8 +69,8 @@ struct options {
 /* Print a usage error and return EXIT_USAGE. */
 static int usage_error(const char *what, const char *arg)
 {
-    fprintf(stderr, "mailwalk-read: %s%s%s\nTry 'mailwalk-read --help'.\n", what,
-            arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "mailwalk-read: %s%s%s%s\nTry 'mailwalk-read --help'.\n", what,
+            arg ? ": '" : "", arg ? arg : "", arg ? "'" : "");
     return EXIT_USAGE;
 }
 
@@ -121,7 +123,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             printf("mailwalk-read %s\n", MAILWALK_VERSION);
             return EXIT_OK;
         default:
-            return usage_error("unknown or incomplete option", argv[optind - 1]);
+            return usage_error("unknown option or missing value", argv[optind - 1]);
         }
     }
     if (o->maildir == NULL)

@@ -110,6 +110,9 @@ static const char usage_text[] =
     "                      on the command line: other users could see it in ps)\n"
     "  --auth MECHANISM    PLAIN or LOGIN (default: PLAIN if offered, else LOGIN)\n"
     "\n"
+    "  --help              show this help and exit\n"
+    "  --version           show the version and exit\n"
+    "\n"
     "The certificate must be signed by a trusted CA (or be in --cafile) and name\n"
     "the --server host: a DNS name in its subjectAltName, or for an address such\n"
     "as 127.0.0.1 an IP address entry.\n"
@@ -156,7 +159,7 @@ static int usage_error(const char *format, const char *arg)
 {
     fprintf(stderr, "mailwalk-send: ");
     fprintf(stderr, format, arg);
-    fprintf(stderr, "\nTry 'mailwalk-send --help' for the options.\n");
+    fprintf(stderr, "\nTry 'mailwalk-send --help'.\n");
     return EXIT_USAGE;
 }
 
@@ -269,11 +272,16 @@ static int parse_options(int argc, char **argv, struct options *o)
     while ((ch = getopt_long(argc, argv, "s:f:t:S:b:rpqh", longs, NULL)) != -1) {
         switch (ch) {
         case 's':
+            if (host_port_problem(optarg) != NULL) {
+                /* The one check of common/host_port.c: 100561 is no port. */
+                fprintf(stderr,
+                        "mailwalk-send: --server %s: %s\nTry 'mailwalk-send --help'.\n",
+                        optarg, host_port_problem(optarg));
+                return EXIT_USAGE;
+            }
             if (!host_port_split(optarg, o->host, sizeof o->host, o->port,
                                  sizeof o->port))
-                return usage_error("--server wants HOST:PORT, e.g. 127.0.0.1:2525; "
-                                   "got \"%s\"",
-                                   optarg);
+                return usage_error("--server %s: the host name is too long", optarg);
             have_server = true;
             break;
         case 'f':
@@ -367,7 +375,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             printf("mailwalk-send %s\n", MAILWALK_VERSION);
             return EXIT_DELIVERED;
         default:
-            return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
+            return usage_error("unknown option or missing value: '%s'",
+                               argv[optind - 1]);
         }
     }
     if (optind < argc)

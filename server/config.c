@@ -16,8 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "host_port.h"
 #include "smtp_limits.h"
 #include "maildir.h"
+#include "users.h"
 
 static const char usage_text[] =
     "Usage: mailwalk-server [OPTION]...\n"
@@ -29,7 +31,9 @@ static const char usage_text[] =
     "  --hostname NAME        the name we give in greetings and Received:\n"
     "                         (default localhost)\n"
     "  --domain DOMAIN        accept mail for this domain (may repeat;\n"
-    "                         default: the --hostname)\n"
+    "                         default: the --hostname); '*' accepts every\n"
+    "                         domain for local delivery - a classroom\n"
+    "                         catch-all, never for a real server (no relaying)\n"
     "  --maildir DIR          deliver to DIR/<mailbox>/new (default ./maildir)\n"
     "  --mailboxes A,B,...    only these mailboxes exist; others get 550 5.1.1\n"
     "                         (default: any local part gets a mailbox)\n"
@@ -247,6 +251,12 @@ static bool parse_mailboxes(struct server_config *config, char *list)
 static bool add_listener(struct server_config *config, const char *option,
                          enum listener_role role, const char *address)
 {
+    const char *problem = host_port_problem(address);
+    if (problem != NULL) {
+        fprintf(stderr, "mailwalk-server: %s %s: %s\nTry 'mailwalk-server --help'.\n",
+                option, address, problem);
+        return false;
+    }
     if (config->listen_count == CONFIG_MAX_LISTEN) {
         fprintf(stderr,
                 "mailwalk-server: %s: at most %d listeners in all "
@@ -570,6 +580,37 @@ static bool apply_option(struct server_config *config, int code, char *arg)
     return apply_limit_option(config, code, arg);
 }
 
+/* --domain '*': the classroom catch-all of Mailpit and smtp4dev. Every
+ * domain is ours, so students can point any client, with any address, at
+ * the instructor's machine. A real server must never do this: it would
+ * accept mail for addresses that do not exist and then have to bounce it
+ * (backscatter to forged senders), and a catch-all that also relayed would
+ * be an open relay. So '*' means local delivery for every domain and
+ * nothing else: with it there is nothing to relay, and --queue is refused.
+ * The real names go first: domains[0] is the one VRFY and the start-up
+ * line use. */
+static bool use_catch_all(struct server_config *config)
+{
+    size_t star = config->domain_count;
+    for (size_t i = 0; i < config->domain_count; i++)
+        if (strcmp(config->domains[i], "*") == 0)
+            star = i;
+    if (star == config->domain_count)
+        return true;
+    if (config->queue_dir != NULL) {
+        fprintf(stderr, "mailwalk-server: --domain '*' delivers mail for every domain "
+                        "here, so nothing is ever relayed: leave out --queue\n");
+        return false;
+    }
+    for (size_t i = star; i + 1 < config->domain_count; i++)
+        config->domains[i] = config->domains[i + 1];
+    config->domain_count--;
+    if (config->domain_count == 0)
+        config->domains[config->domain_count++] = config->hostname;
+    return add_to_list("--domain", config->domains, &config->domain_count,
+                       CONFIG_MAX_DOMAINS, "*");
+}
+
 enum config_result config_parse(int argc, char **argv, struct server_config *config)
 {
     set_defaults(config);
@@ -615,6 +656,15 @@ enum config_result config_parse(int argc, char **argv, struct server_config *con
     if (config->max_per_client == (size_t)-1)
         config->max_per_client =
             config->max_sessions > 1 ? config->max_sessions / 2 : 1;
+    if (config->users_path != NULL && !config->hash_password) {
+        char why[512];
+        if (users_file_check(config->users_path, why, sizeof why) < 0) {
+            fprintf(stderr, "mailwalk-server: --users %s\n", why);
+            return CONFIG_ERROR;
+        }
+    }
+    if (!use_catch_all(config))
+        return CONFIG_ERROR;
     if (config->listen_count == 0)
         add_listener(config, "--listen", ROLE_PLAIN, "127.0.0.1:2525");
     if (config->domain_count == 0)
@@ -651,7 +701,8 @@ const char *config_relay_tls_name(enum relay_tls_mode mode)
 bool config_is_local_domain(const struct server_config *config, const char *domain)
 {
     for (size_t i = 0; i < config->domain_count; i++)
-        if (strcasecmp(config->domains[i], domain) == 0)
+        if (strcmp(config->domains[i], "*") == 0 ||
+            strcasecmp(config->domains[i], domain) == 0)
             return true;
     return false;
 }

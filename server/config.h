@@ -119,7 +119,9 @@ const char *config_role_name(enum listener_role role);
 /* The mode's name as --relay-tls spells it ("none", ...), for logs. */
 const char *config_relay_tls_name(enum relay_tls_mode mode);
 
-/* Is `domain` one of ours (case-insensitively, RFC 5321 §2.4)? */
+/* Is `domain` one of ours (case-insensitively, RFC 5321 §2.4)? Always yes
+ * with the classroom catch-all --domain '*' (config.c says why a real
+ * server must not). */
 bool config_is_local_domain(const struct server_config *config, const char *domain);
 
 /* May mail be delivered to `mailbox`? True for all names when --mailboxes

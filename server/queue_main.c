@@ -167,7 +167,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *dir = NULL;
-    bool flush = false;
+    bool flush = false, list = false;
     int code;
     opterr = 0;
     while ((code = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
             dir = optarg;
             break;
         case OPT_LIST:
-            flush = false;
+            list = true;
             break;
         case OPT_FLUSH:
             flush = true;
@@ -194,6 +194,11 @@ int main(int argc, char **argv)
                     argv[optind - 1]);
             return 2;
         }
+    }
+    if (list && flush) {
+        fprintf(stderr, "mailwalk-queue: --list and --flush do not go together: "
+                        "give one\nTry 'mailwalk-queue --help'.\n");
+        return 2;
     }
     if (optind < argc || dir == NULL) {
         fprintf(stderr, "mailwalk-queue: %s\nTry 'mailwalk-queue --help'.\n",

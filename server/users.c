@@ -130,3 +130,37 @@ int users_check(const char *path, const char *user, const char *password, char *
     }
     return found && CRYPTO_memcmp(hash, stored.hash, HASH_BYTES) == 0 ? 1 : 0;
 }
+
+int users_file_check(const char *path, char *why, size_t why_cap)
+{
+    FILE *file = fopen(path, "r");
+    if (file == NULL) {
+        snprintf(why, why_cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024];
+    int users = 0, broken_line = 0;
+    for (int number = 1; broken_line == 0 && fgets(line, sizeof line, file); number++) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char *colon = strchr(line, ':');
+        struct stored_hash stored;
+        if (colon == NULL || colon == line || !parse_stored(colon + 1, &stored))
+            broken_line = number;
+        else
+            users++;
+    }
+    fclose(file);
+    if (broken_line > 0) {
+        snprintf(why, why_cap,
+                 "%s line %d: not name:%s$iterations$salt$hash (make the hash "
+                 "with --hash-password)",
+                 path, broken_line, SCHEME);
+        return -1;
+    }
+    if (users == 0) {
+        snprintf(why, why_cap, "%s has no 'name:HASH' line: nobody could log in", path);
+        return -1;
+    }
+    return 0;
+}

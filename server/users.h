@@ -33,4 +33,10 @@ int users_hash_password(const char *password, char *out, size_t cap, char *why,
 int users_check(const char *path, const char *user, const char *password, char *why,
                 size_t why_cap);
 
+/* Can the users file at path be read, and is every line that is not a
+ * comment a well-formed 'name:HASH'? Returns 0, or -1 with why set: the
+ * server checks this at start-up, so a typo stops it with a clear error
+ * instead of failing every AUTH later. */
+int users_file_check(const char *path, char *why, size_t why_cap);
+
 #endif
