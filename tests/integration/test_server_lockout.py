@@ -440,6 +440,29 @@ class OutOfDescriptorsTest(unittest.TestCase):
             print("EMFILE: worker CPU %.2f s in %.1f s"
                   % (used, time.monotonic() - started))
 
+    def test_emfile_in_the_parent(self):
+        # The parent accepts too: the clients it refuses while every worker
+        # is busy. Out of descriptors, it must still refuse, and not spin.
+        with Server("--max-sessions", "1") as server:
+            wait_for(lambda: children(server.proc.pid), what="the worker")
+            with RawClient(server.port) as busy:
+                self.assertEqual(busy.reply()[0], 220)
+                parent = server.proc.pid
+                open_fds = {int(fd) for fd in os.listdir("/proc/%d/fd" % parent)}
+                lowest_free = min(set(range(len(open_fds) + 1)) - open_fds)
+                old = resource.prlimit(parent, resource.RLIMIT_NOFILE)
+                resource.prlimit(parent, resource.RLIMIT_NOFILE, (lowest_free, old[1]))
+                before = cpu_seconds(parent)
+                for _ in range(3):
+                    with RawClient(server.port) as c:
+                        code, lines = c.reply()
+                        self.assertEqual((code, lines[0][:6]), (421, "4.3.2 "))
+                time.sleep(1)
+                used = cpu_seconds(parent) - before
+                self.assertLess(used, 0.3, "the parent used %.2f s of CPU" % used)
+                resource.prlimit(parent, resource.RLIMIT_NOFILE, old)
+                self.assertEqual(busy.command("NOOP")[0], 250)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
