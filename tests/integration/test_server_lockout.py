@@ -162,7 +162,8 @@ class PerClientLimitTest(unittest.TestCase):
 
 class SlowlorisTest(unittest.TestCase):
     """Four workers, each address may hold two: two attacking addresses
-    take all four. While every worker is busy, idle sessions get only
+    take all four. While every worker is busy and clients are turned
+    away (the honest one's first try), idle sessions get only
     --busy-timeout (1 s), and sessions sending less than --min-rate bytes
     a second (NOOP every 0.3 s is 20) are closed once older than that."""
 
@@ -244,9 +245,18 @@ class SlowlorisTest(unittest.TestCase):
             # (its 421 may have come after the threads stopped reading).
             self.assertTrue(all(code == 421 and "Too slow" in text
                                 for code, text in endings), endings)
-            slow = server.events("disconnect", reason="too slow while all workers busy")
+            slow = server.events("disconnect", reason="too slow while the server is busy")
             self.assertGreaterEqual(len(slow), 1)
             print("NOOP keep-alive: served after %.1f s" % waited)
+
+    def test_busy_alone_is_not_stress(self):
+        # One worker, one slow student typing, nobody waiting: the short
+        # limits are for when clients are turned away, not before.
+        with Server("--max-sessions", "1", "--busy-timeout", "1") as server:
+            with ClientFrom(server.port, "127.0.0.2") as c:
+                self.assertEqual(c.reply()[0], 220)
+                time.sleep(2.5)
+                self.assertEqual(c.command("NOOP")[0], 250)
 
     def test_session_limit(self):
         # Even on a quiet server, no session outlives --session-limit.
