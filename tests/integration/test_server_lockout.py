@@ -356,15 +356,18 @@ class AuthGuessingTest(unittest.TestCase):
     def test_guessing_from_many_connections_is_slowed(self):
         with Server("--users", self.users, "--submission", "127.0.0.1:0",
                     "--max-sessions", "6", "--max-per-client", "3",
-                    "--max-auth-failures", "5", "--auth-failure-window", "3") as server:
+                    "--max-auth-failures", "5") as server:
             codes = []
             lock = threading.Lock()
 
             def guesser(n):
-                # Four connections one after another, each guessing until
+                # Three connections one after another, each guessing until
                 # it is sent away (421 after three failures).
-                for round in range(4):
-                    c = ClientFrom(server.ports["submission"][0], "127.0.0.2")
+                for round in range(3):
+                    try:
+                        c = ClientFrom(server.ports["submission"][0], "127.0.0.2")
+                    except OSError:
+                        return
                     try:
                         c.reply()
                         c.command("EHLO guesser.example")
@@ -393,27 +396,33 @@ class AuthGuessingTest(unittest.TestCase):
                 self.assertEqual(deliver(honest), 250)
             port25 = time.monotonic() - started
             for t in threads:
-                t.join(timeout=WAIT_SECONDS)
+                t.join(timeout=60)
             guessing = time.monotonic() - started
             # Only --max-auth-failures guesses were really tried (535); the
             # rest got 454 4.7.0 without a look at the password, or 421.
             self.assertEqual(codes.count(535), 5, codes)
             self.assertGreater(codes.count(454), 0, codes)
             self.assertEqual(set(codes) - {535, 454, 421}, set(), codes)
-            self.assertLess(port25, 3)
+            self.assertLess(port25, 5)
             # The name is blocked for everyone now, the right password too;
             # and the address for every name.
             self.assertEqual(self.login(server, "127.0.0.3", "alice", PASSWORD), 454)
             self.assertEqual(self.login(server, "127.0.0.2", "carol", "x"), 454)
-            # After the window, alice may log in again.
-            time.sleep(max(0, 3.2 - (time.monotonic() - started)))
-            wait_for(lambda: self.login(server, "127.0.0.3", "alice", PASSWORD) == 235,
-                     timeout=3, what="alice's login after the window")
             refused = [e for e in server.events("auth")
                        if e["result"].startswith("refused")]
             self.assertGreater(len(refused), 0)
             print("guessing: %d answers in %.1f s, %d really tried"
                   % (len(codes), guessing, codes.count(535)))
+
+    def test_failures_are_forgotten_after_the_window(self):
+        with Server("--users", self.users, "--submission", "127.0.0.1:0",
+                    "--max-auth-failures", "1", "--auth-failure-window", "4") as server:
+            started = time.monotonic()
+            self.assertEqual(self.login(server, "127.0.0.2", "alice", "wrong"), 535)
+            self.assertEqual(self.login(server, "127.0.0.3", "alice", PASSWORD), 454)
+            time.sleep(max(0, 4.2 - (time.monotonic() - started)))
+            wait_for(lambda: self.login(server, "127.0.0.3", "alice", PASSWORD) == 235,
+                     timeout=5, what="alice's login after the window")
 
 
 class OutOfDescriptorsTest(unittest.TestCase):
