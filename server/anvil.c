@@ -41,6 +41,10 @@
 /* Connection rates are counted per minute, as Postfix counts them. */
 #define ANVIL_RATE_WINDOW_SECONDS 60
 
+/* How long after a client was turned away the server counts as under
+ * stress (while every worker is still busy). */
+#define ANVIL_STRESS_SECONDS 60
+
 struct anvil_record {
     char key[ANVIL_KEY_SIZE]; /* "" = free */
     time_t connections_since; /* start of the minute being counted */
@@ -56,6 +60,7 @@ struct anvil_slot {
 
 struct anvil_table {
     pthread_mutex_t lock;
+    time_t turned_away; /* when the parent last refused a client: all busy */
     struct anvil_record records[ANVIL_RECORDS];
     size_t slot_count;
     struct anvil_slot slots[]; /* one per worker */
@@ -189,17 +194,28 @@ void anvil_session_end(size_t slot)
     unlock_table();
 }
 
-bool anvil_all_busy(void)
+void anvil_turned_away(void)
+{
+    if (table == NULL)
+        return;
+    lock_table();
+    table->turned_away = time(NULL);
+    unlock_table();
+}
+
+bool anvil_under_stress(void)
 {
     if (table == NULL)
         return false;
     size_t busy = 0;
     lock_table();
-    for (size_t i = 0; i < table->slot_count; i++)
+    bool recently = table->turned_away != 0 &&
+                    time(NULL) - table->turned_away < ANVIL_STRESS_SECONDS;
+    for (size_t i = 0; recently && i < table->slot_count; i++)
         if (table->slots[i].address[0] != '\0')
             busy++;
     unlock_table();
-    return busy >= table->slot_count;
+    return recently && busy >= table->slot_count;
 }
 
 /* The records of the address and of the user name (NULL if no name). */

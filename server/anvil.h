@@ -4,7 +4,7 @@
  * Each worker serves one client and knows nothing of the others. But some
  * limits are about all sessions at once: "at most 50 sessions from one
  * address", "at most 10 failed logins an hour from one address, or for one
- * user name", "is every worker busy right now?". Postfix keeps such
+ * user name", "is the server under stress right now?". Postfix keeps such
  * counters in a small server of their own called anvil; here they live in
  * one table of shared memory, made by the parent before the workers fork,
  * that each worker locks for the few microseconds it takes to look and
@@ -39,9 +39,16 @@ enum anvil_verdict anvil_session_begin(size_t slot, const char *address);
  * a worker died in the middle of one). */
 void anvil_session_end(size_t slot);
 
-/* Is every worker serving a client? Then the server is under stress and
- * sessions get shorter timeouts (connection.c). */
-bool anvil_all_busy(void);
+/* The parent has just turned a client away because every worker was busy
+ * (main.c). */
+void anvil_turned_away(void);
+
+/* Is the server under stress: every worker serving a client, and clients
+ * turned away for it within the last minute? Then sessions get shorter
+ * limits (session_clock.c). This is Postfix's "stress": all busy alone is
+ * not enough, or the one student of a --max-sessions 1 server typing
+ * slowly would be cut off with nobody waiting. */
+bool anvil_under_stress(void);
 
 /* May a login be tried now? False when the address, or the user name, has
  * had --max-auth-failures failed logins within --auth-failure-window.

@@ -91,7 +91,7 @@ struct server_config {
     struct network limit_exempt[CONFIG_MAX_EXEMPT]; /* not limited per client */
     size_t limit_exempt_count;
     long session_limit;         /* --session-limit: longest session, seconds */
-    int busy_timeout_seconds;   /* idle limit while every worker is busy */
+    int busy_timeout_seconds;   /* idle limit under stress (all busy) */
     unsigned min_rate;          /* bytes a second a session must average then */
     unsigned max_auth_failures; /* failed logins per address or user name ... */
     long auth_failure_window;   /* ... within this many seconds */

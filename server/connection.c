@@ -13,7 +13,8 @@
  * handshake after STARTTLS (the session sets s->tls_pending; we send its
  * 220 and then hand the socket to OpenSSL). And the loop keeps the
  * session's clock (session_clock.c): the idle timeout, the session limit,
- * and shorter limits while every worker is busy.
+ * and shorter limits while the server is under stress (every worker busy,
+ * clients turned away).
  */
 #include "connection.h"
 
@@ -191,14 +192,14 @@ void connection_serve(int fd, const struct server_config *config,
 
         /* Before every wait: has a limit of the session's clock passed?
          * (After a line too: NOOP every second never lets a wait run out.) */
-        bool all_busy = anvil_all_busy();
-        if ((reason = session_clock_check(&clock, &s, all_busy)) != NULL)
+        bool stressed = anvil_under_stress();
+        if ((reason = session_clock_check(&clock, &s, stressed)) != NULL)
             continue; /* its 421 is queued; the loop ends and sends it */
 
         size_t len;
         enum line_end end;
         enum wire_status status = read_line_within(
-            &w, session_clock_wait_ms(&clock, config, all_busy), line, cap, &len, &end);
+            &w, session_clock_wait_ms(&clock, config, stressed), line, cap, &len, &end);
         if (status == WIRE_OK) {
             session_clock_line(&clock, wire_bytes(len, end));
             session_handle_line(&s, line, len, end);

@@ -120,6 +120,7 @@ static bool refuse_busy(int listener, enum listener_role role,
             (void)ignored;
         }
         close(fd);
+        anvil_turned_away(); /* the sessions now get shorter limits */
         event_log_write(log, "server", "refused", "peer", peer, "reason",
                         "too many sessions", NULL);
     }

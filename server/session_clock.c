@@ -18,11 +18,11 @@ static long long now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* The idle limit in force: the short one while every worker is busy. */
-static long long idle_limit_ms(const struct server_config *config, bool all_busy)
+/* The idle limit in force: the short one under stress. */
+static long long idle_limit_ms(const struct server_config *config, bool stressed)
 {
     int seconds = config->timeout_seconds;
-    if (all_busy && config->busy_timeout_seconds < seconds)
+    if (stressed && config->busy_timeout_seconds < seconds)
         seconds = config->busy_timeout_seconds;
     return (long long)seconds * 1000;
 }
@@ -40,10 +40,10 @@ void session_clock_line(struct session_clock *clock, size_t bytes)
 }
 
 int session_clock_wait_ms(const struct session_clock *clock,
-                          const struct server_config *config, bool all_busy)
+                          const struct server_config *config, bool stressed)
 {
     long long now = now_ms();
-    long long idle_end = clock->last_line_ms + idle_limit_ms(config, all_busy);
+    long long idle_end = clock->last_line_ms + idle_limit_ms(config, stressed);
     long long session_end = clock->started_ms + config->session_limit * 1000LL;
     long long end = idle_end < session_end ? idle_end : session_end;
     long long wait = end - now;
@@ -53,14 +53,14 @@ int session_clock_wait_ms(const struct session_clock *clock,
 }
 
 const char *session_clock_check(const struct session_clock *clock, struct session *s,
-                                bool all_busy)
+                                bool stressed)
 {
     const struct server_config *config = s->config;
     long long now = now_ms();
     long long age = now - clock->started_ms;
-    if (now - clock->last_line_ms >= idle_limit_ms(config, all_busy)) {
+    if (now - clock->last_line_ms >= idle_limit_ms(config, stressed)) {
         session_timed_out(s); /* 421 4.4.2, as RFC 5321 §4.5.3.2 has it */
-        return all_busy ? "timeout (all workers busy)" : "timeout";
+        return stressed ? "timeout (server busy)" : "timeout";
     }
     if (age >= config->session_limit * 1000LL) {
         /* RFC 3463 §3.5: X.4.2 "bad connection", as for a timeout. */
@@ -71,7 +71,7 @@ const char *session_clock_check(const struct session_clock *clock, struct sessio
     }
     /* Progress: only while others are waiting for a worker, and never in
      * a session's first --busy-timeout seconds (it had no time yet). */
-    if (all_busy && config->min_rate > 0 &&
+    if (stressed && config->min_rate > 0 &&
         age >= (long long)config->busy_timeout_seconds * 1000 &&
         clock->received * 1000 <
             (unsigned long long)config->min_rate * (unsigned long long)age) {
@@ -79,7 +79,7 @@ const char *session_clock_check(const struct session_clock *clock, struct sessio
                       "%s Too slow while the server is busy, closing connection",
                       config->hostname);
         session_set_state(s, STATE_CLOSING);
-        return "too slow while all workers busy";
+        return "too slow while the server is busy";
     }
     return NULL;
 }

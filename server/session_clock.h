@@ -9,10 +9,11 @@
  * a second while the worker waits for the next line:
  *
  *   idle time     --timeout since the last whole line (300 s); only
- *                 --busy-timeout (10 s) while every worker is busy, as
+ *                 --busy-timeout (10 s) under stress: every worker busy
+ *                 and clients turned away (anvil_under_stress()), as
  *                 Postfix shortens its timeouts "under stress";
  *   session time  --session-limit since the greeting (30 minutes);
- *   progress      while every worker is busy, a session older than
+ *   progress      under stress, a session older than
  *                 --busy-timeout must have sent --min-rate bytes a second
  *                 on average: "NOOP" every 5 seconds is about 1.
  *
@@ -41,14 +42,14 @@ void session_clock_line(struct session_clock *clock, size_t bytes);
 
 /* How long to wait for the next line before looking at the clock again,
  * in milliseconds: never more than a second, so that a session notices
- * within a second when every worker becomes busy. */
+ * within a second when the server comes under stress. */
 int session_clock_wait_ms(const struct session_clock *clock,
-                          const struct server_config *config, bool all_busy);
+                          const struct server_config *config, bool stressed);
 
 /* Has one of the limits passed? Then the session's 421 is queued, the
  * session is closing, and the answer is the reason (for the log);
  * otherwise NULL. */
 const char *session_clock_check(const struct session_clock *clock, struct session *s,
-                                bool all_busy);
+                                bool stressed);
 
 #endif

@@ -157,12 +157,15 @@ static void refuse_client(int fd, const struct worker_pool *pool, const char *pe
 {
     const char *why = verdict == ANVIL_TOO_MANY
                           ? "Too many connections from your address"
-                          : "Too many connections a minute from "
-                            "your address";
+                          : "Too many connections a minute from your address";
     if (role != ROLE_SMTPS) {
         char reply[300];
+        /* snprintf() says how long the line would be; a very long
+         * --hostname is cut, and the cut line is what we send. */
         int n = snprintf(reply, sizeof reply, "421 4.7.0 %s %s, try again later\r\n",
                          pool->config->hostname, why);
+        if (n >= (int)sizeof reply)
+            n = (int)sizeof reply - 1;
         ssize_t ignored = send(fd, reply, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)ignored;
     }

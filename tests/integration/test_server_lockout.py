@@ -162,7 +162,8 @@ class PerClientLimitTest(unittest.TestCase):
 
 class SlowlorisTest(unittest.TestCase):
     """Four workers, each address may hold two: two attacking addresses
-    take all four. While every worker is busy, idle sessions get only
+    take all four. While every worker is busy and clients are turned
+    away (the honest one's first try), idle sessions get only
     --busy-timeout (1 s), and sessions sending less than --min-rate bytes
     a second (NOOP every 0.3 s is 20) are closed once older than that."""
 
@@ -244,9 +245,18 @@ class SlowlorisTest(unittest.TestCase):
             # (its 421 may have come after the threads stopped reading).
             self.assertTrue(all(code == 421 and "Too slow" in text
                                 for code, text in endings), endings)
-            slow = server.events("disconnect", reason="too slow while all workers busy")
+            slow = server.events("disconnect", reason="too slow while the server is busy")
             self.assertGreaterEqual(len(slow), 1)
             print("NOOP keep-alive: served after %.1f s" % waited)
+
+    def test_busy_alone_is_not_stress(self):
+        # One worker, one slow student typing, nobody waiting: the short
+        # limits are for when clients are turned away, not before.
+        with Server("--max-sessions", "1", "--busy-timeout", "1") as server:
+            with ClientFrom(server.port, "127.0.0.2") as c:
+                self.assertEqual(c.reply()[0], 220)
+                time.sleep(2.5)
+                self.assertEqual(c.command("NOOP")[0], 250)
 
     def test_session_limit(self):
         # Even on a quiet server, no session outlives --session-limit.
@@ -346,15 +356,18 @@ class AuthGuessingTest(unittest.TestCase):
     def test_guessing_from_many_connections_is_slowed(self):
         with Server("--users", self.users, "--submission", "127.0.0.1:0",
                     "--max-sessions", "6", "--max-per-client", "3",
-                    "--max-auth-failures", "5", "--auth-failure-window", "3") as server:
+                    "--max-auth-failures", "5") as server:
             codes = []
             lock = threading.Lock()
 
             def guesser(n):
-                # Four connections one after another, each guessing until
+                # Three connections one after another, each guessing until
                 # it is sent away (421 after three failures).
-                for round in range(4):
-                    c = ClientFrom(server.ports["submission"][0], "127.0.0.2")
+                for round in range(3):
+                    try:
+                        c = ClientFrom(server.ports["submission"][0], "127.0.0.2")
+                    except OSError:
+                        return
                     try:
                         c.reply()
                         c.command("EHLO guesser.example")
@@ -383,27 +396,37 @@ class AuthGuessingTest(unittest.TestCase):
                 self.assertEqual(deliver(honest), 250)
             port25 = time.monotonic() - started
             for t in threads:
-                t.join(timeout=WAIT_SECONDS)
+                t.join(timeout=60)
             guessing = time.monotonic() - started
             # Only --max-auth-failures guesses were really tried (535); the
             # rest got 454 4.7.0 without a look at the password, or 421.
             self.assertEqual(codes.count(535), 5, codes)
             self.assertGreater(codes.count(454), 0, codes)
             self.assertEqual(set(codes) - {535, 454, 421}, set(), codes)
-            self.assertLess(port25, 3)
+            self.assertLess(port25, 5)
             # The name is blocked for everyone now, the right password too;
             # and the address for every name.
             self.assertEqual(self.login(server, "127.0.0.3", "alice", PASSWORD), 454)
             self.assertEqual(self.login(server, "127.0.0.2", "carol", "x"), 454)
-            # After the window, alice may log in again.
-            time.sleep(max(0, 3.2 - (time.monotonic() - started)))
-            wait_for(lambda: self.login(server, "127.0.0.3", "alice", PASSWORD) == 235,
-                     timeout=3, what="alice's login after the window")
             refused = [e for e in server.events("auth")
                        if e["result"].startswith("refused")]
             self.assertGreater(len(refused), 0)
             print("guessing: %d answers in %.1f s, %d really tried"
                   % (len(codes), guessing, codes.count(535)))
+
+    def test_failures_are_forgotten_after_the_window(self):
+        window = 6
+        with Server("--users", self.users, "--submission", "127.0.0.1:0",
+                    "--max-auth-failures", "1", "--auth-failure-window",
+                    str(window)) as server:
+            started = time.monotonic()
+            self.assertEqual(self.login(server, "127.0.0.2", "alice", "wrong"), 535)
+            if time.monotonic() - started > window - 2:
+                self.skipTest("the machine is too slow to time a %d s window" % window)
+            self.assertEqual(self.login(server, "127.0.0.3", "alice", PASSWORD), 454)
+            time.sleep(max(0, window + 0.2 - (time.monotonic() - started)))
+            wait_for(lambda: self.login(server, "127.0.0.3", "alice", PASSWORD) == 235,
+                     timeout=10, what="alice's login after the window")
 
 
 class OutOfDescriptorsTest(unittest.TestCase):
@@ -439,6 +462,29 @@ class OutOfDescriptorsTest(unittest.TestCase):
                 self.assertEqual(deliver(c), 250)
             print("EMFILE: worker CPU %.2f s in %.1f s"
                   % (used, time.monotonic() - started))
+
+    def test_emfile_in_the_parent(self):
+        # The parent accepts too: the clients it refuses while every worker
+        # is busy. Out of descriptors, it must still refuse, and not spin.
+        with Server("--max-sessions", "1") as server:
+            wait_for(lambda: children(server.proc.pid), what="the worker")
+            with RawClient(server.port) as busy:
+                self.assertEqual(busy.reply()[0], 220)
+                parent = server.proc.pid
+                open_fds = {int(fd) for fd in os.listdir("/proc/%d/fd" % parent)}
+                lowest_free = min(set(range(len(open_fds) + 1)) - open_fds)
+                old = resource.prlimit(parent, resource.RLIMIT_NOFILE)
+                resource.prlimit(parent, resource.RLIMIT_NOFILE, (lowest_free, old[1]))
+                before = cpu_seconds(parent)
+                for _ in range(3):
+                    with RawClient(server.port) as c:
+                        code, lines = c.reply()
+                        self.assertEqual((code, lines[0][:6]), (421, "4.3.2 "))
+                time.sleep(1)
+                used = cpu_seconds(parent) - before
+                self.assertLess(used, 0.3, "the parent used %.2f s of CPU" % used)
+                resource.prlimit(parent, resource.RLIMIT_NOFILE, old)
+                self.assertEqual(busy.command("NOOP")[0], 250)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
  * --trusted, --retry and --queue-lifetime, with their defaults (RFC 5321
  * §4.5.4.1: retry after 30 minutes, give up after 5 days), the durations
  * they read ("30s", "5m", "2h", "5d") and the mistakes they must refuse
- * with a message instead of starting a server that relays wrongly.
+ * with a message instead of starting a server that relays wrongly; and
+ * the lock-out limits of issue 12 (--max-per-client and the rest).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,6 +181,60 @@ static void test_limits(void **state)
                      CONFIG_ERROR);
 }
 
+/* The lock-out limits (issue 12): defaults, the per-client share worked
+ * out from --max-sessions, --limit-exempt replacing the default list. */
+static void test_lockout_limits(void **state)
+{
+    (void)state;
+    struct server_config c;
+    assert_int_equal(parse(&c, NULL), CONFIG_RUN);
+    assert_int_equal(c.max_sessions, 100);
+    assert_int_equal(c.max_per_client, 50); /* half, as Postfix */
+    assert_int_equal(c.max_rate_per_client, 0);
+    assert_int_equal(c.limit_exempt_count, 2);
+    assert_true(network_contains(&c.limit_exempt[0], "127.0.0.1"));
+    assert_false(network_contains(&c.limit_exempt[0], "127.0.0.2"));
+    assert_true(network_contains(&c.limit_exempt[1], "::1"));
+    assert_int_equal(c.session_limit, 30 * 60);
+    assert_int_equal(c.busy_timeout_seconds, 10);
+    assert_int_equal(c.min_rate, 100);
+    assert_int_equal(c.max_auth_failures, 10);
+    assert_int_equal(c.auth_failure_window, 60 * 60);
+
+    assert_int_equal(parse(&c, "--max-sessions", "7", NULL), CONFIG_RUN);
+    assert_int_equal(c.max_per_client, 3);
+    assert_int_equal(parse(&c, "--max-sessions", "1", NULL), CONFIG_RUN);
+    assert_int_equal(c.max_per_client, 1);
+    assert_int_equal(parse(&c, "--max-per-client", "0", "--max-rate-per-client", "30",
+                           "--session-limit", "2h", "--busy-timeout", "5", "--min-rate",
+                           "0", "--max-auth-failures", "3", "--auth-failure-window",
+                           "10m", NULL),
+                     CONFIG_RUN);
+    assert_int_equal(c.max_per_client, 0);
+    assert_int_equal(c.max_rate_per_client, 30);
+    assert_int_equal(c.session_limit, 2 * 60 * 60);
+    assert_int_equal(c.busy_timeout_seconds, 5);
+    assert_int_equal(c.min_rate, 0);
+    assert_int_equal(c.max_auth_failures, 3);
+    assert_int_equal(c.auth_failure_window, 10 * 60);
+
+    /* A class behind one NAT address; the defaults give way. */
+    assert_int_equal(parse(&c, "--limit-exempt", "203.0.113.7/32", NULL), CONFIG_RUN);
+    assert_int_equal(c.limit_exempt_count, 1);
+    assert_true(network_contains(&c.limit_exempt[0], "203.0.113.7"));
+    assert_int_equal(parse(&c, "--limit-exempt", "none", NULL), CONFIG_RUN);
+    assert_int_equal(c.limit_exempt_count, 0);
+    /* ...and come back on the next command line. */
+    assert_int_equal(parse(&c, NULL), CONFIG_RUN);
+    assert_int_equal(c.limit_exempt_count, 2);
+
+    assert_int_equal(parse(&c, "--limit-exempt", "nowhere", NULL), CONFIG_ERROR);
+    assert_int_equal(parse(&c, "--session-limit", "0", NULL), CONFIG_ERROR);
+    assert_int_equal(parse(&c, "--busy-timeout", "0", NULL), CONFIG_ERROR);
+    assert_int_equal(parse(&c, "--max-auth-failures", "0", NULL), CONFIG_ERROR);
+    assert_int_equal(parse(&c, "--max-per-client", "-1", NULL), CONFIG_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_mistakes),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_lockout_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
