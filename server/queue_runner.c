@@ -244,7 +244,8 @@ static void relay_domain(const struct runner *r, struct queue_entry *e,
             .message = text,
             .message_len = len,
             .timeout_ms = r->config->timeout_seconds * 1000,
-            .attempt_limit_ms = RELAY_ATTEMPT_REPLIES * r->config->timeout_seconds * 1000,
+            .attempt_limit_ms =
+                RELAY_ATTEMPT_REPLIES * r->config->timeout_seconds * 1000,
             .tls = r->config->relay_tls,
             .log = r->log,
             .log_session = "relay",
@@ -393,8 +394,8 @@ void queue_runner_pass(const struct server_config *config, const struct event_lo
  * envelope: the queue needs no locks between them.
  */
 struct child {
-    pid_t pid;              /* 0: the slot is free */
-    char id[QUEUE_ID_MAX];  /* the message it is working on */
+    pid_t pid;             /* 0: the slot is free */
+    char id[QUEUE_ID_MAX]; /* the message it is working on */
 };
 
 /* Is this message already with a child? */
@@ -408,7 +409,8 @@ static bool in_flight(const struct child *children, const char *id)
 
 /* Reap the children that have finished; with `block`, wait for one at
  * least. Returns a free slot, or NULL if none is free. */
-static struct child *reap(struct child *children, const struct event_log *log, bool block)
+static struct child *reap(struct child *children, const struct event_log *log,
+                          bool block)
 {
     for (;;) {
         int status;
