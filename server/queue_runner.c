@@ -521,6 +521,8 @@ static void runner_main(const struct server_config *config, const struct event_l
     signal(SIGTERM, SIG_DFL);         /* no clean-up needed: see the top of file */
     signal(SIGINT, SIG_IGN);          /* Ctrl-C goes to the parent, which stops us */
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* and so does the parent's death */
+    signal(SIGCHLD, SIG_DFL);         /* the parent's handler is not ours: our
+                                         relay children are reaped by reap() */
     sigset_t term;
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
