@@ -89,11 +89,14 @@ static const char usage_text[] =
     "  --pipelining        send MAIL, RCPT and DATA together if the server\n"
     "                      offers PIPELINING (RFC 2920)\n"
     "  --quiet             print nothing but errors\n"
-    "  --timeout SECONDS   wait at most this long to connect and for each reply\n"
-    "                      (default: 30 s to connect, RFC 5321 times for replies)\n"
+    "  --timeout SECONDS   wait at most this long to connect and for each whole\n"
+    "                      reply, however slowly its lines come (default: 30 s\n"
+    "                      to connect, RFC 5321 times for replies); a whole\n"
+    "                      session may take at most 30 minutes\n"
     "  --reply-timeout SECONDS  wait this long for every reply, in place of\n"
-    "                      RFC 5321's times (for a watcher that holds lines,\n"
-    "                      as the visualizer does while paused)\n"
+    "                      RFC 5321's times, and lift the session limit (for a\n"
+    "                      watcher that holds lines, as the visualizer does\n"
+    "                      while paused)\n"
     "\n"
     "Security (TLS and login):\n"
     "  --starttls          after EHLO, seal the connection with STARTTLS (RFC 3207,\n"
@@ -729,8 +732,8 @@ static int refused(struct smtp_client *c, const char *what,
 {
     char first[600], shown[sizeof first * 4];
     smtp_reply_first_line(reply, first, sizeof first);
-    fprintf(stderr, "mailwalk-send: the server refused %s: %s\n  (%s%s)\n", what, safe(first, shown, sizeof shown),
-            smtp_reply_meaning(reply->code),
+    fprintf(stderr, "mailwalk-send: the server refused %s: %s\n  (%s%s)\n", what,
+            safe(first, shown, sizeof shown), smtp_reply_meaning(reply->code),
             reply->code / 100 == 4 ? "; the server may accept it later" : "");
     finish(c);
     return exit_for_reply(reply->code);
@@ -919,9 +922,15 @@ static int send_mail(struct smtp_client *c, const struct options *o, SSL_CTX *ct
                      const char *password, char *body, size_t body_len)
 {
     struct smtp_reply reply;
+    /* --timeout caps each whole reply (RFC 5321 §4.5.3.2's own times are
+     * minutes); the session as a whole has a limit too. */
     if (o->timeout_s > 0)
         c->timeout_cap_ms = o->timeout_s * 1000;
     c->reply_timeout_ms = o->reply_timeout_s * 1000;
+    /* A watcher that holds lines (--reply-timeout: the visualizer, paused
+     * mid-story for a lecture) decides how long things take; otherwise a
+     * whole session has 30 minutes. */
+    c->session_limit_ms = o->reply_timeout_s > 0 ? -1 : SMTP_SESSION_LIMIT_S * 1000;
     int connect_ms = (o->timeout_s > 0 ? o->timeout_s : 30) * 1000;
     /* Which name the certificate must carry: the host we were told to
      * reach. With --insecure no name is checked (and no SNI sent). */

@@ -146,7 +146,8 @@ int smtp_open(struct smtp_client *c, const char *host, const char *port, int tim
     /* The session's clock starts now, before the name lookup and connect. */
     c->session_deadline_ms =
         c->session_limit_ms < 0 ? -1 : wire_now_ms() + c->session_limit_ms;
-    if (c->session_limit_ms >= 0 && (timeout_ms < 0 || c->session_limit_ms < timeout_ms))
+    if (c->session_limit_ms >= 0 &&
+        (timeout_ms < 0 || c->session_limit_ms < timeout_ms))
         timeout_ms = c->session_limit_ms;
 
     /* getaddrinfo turns "localhost" into 127.0.0.1 and ::1; we try each
@@ -239,17 +240,18 @@ static int reply_timed_out(struct smtp_client *c, const struct smtp_reply *reply
 {
     c->sys_errno = 0;
     if (c->session_deadline_ms >= 0 && wire_now_ms() >= c->session_deadline_ms)
-        return smtp_fail(c,
-                         "reading the server's reply: timed out: the session's limit of "
-                         "%d s is over (%zu line%s of this reply had come)",
-                         c->session_limit_ms / 1000, reply->line_count,
-                         reply->line_count == 1 ? "" : "s");
-    return smtp_fail(c,
-                     "reading the server's reply: timed out: no whole reply within %d s "
-                     "(%zu line%s of it had come; RFC 5321 §4.5.3.2 times the "
-                     "whole reply, not each line)",
-                     (reply_ms + 999) / 1000, reply->line_count,
-                     reply->line_count == 1 ? "" : "s");
+        return smtp_fail(
+            c,
+            "reading the server's reply: timed out: the session's limit of "
+            "%d s is over (%zu line%s of this reply had come)",
+            (c->session_limit_ms + 999) / 1000, reply->line_count,
+            reply->line_count == 1 ? "" : "s");
+    return smtp_fail(
+        c,
+        "reading the server's reply: timed out: no whole reply within %d s "
+        "(%zu line%s of it had come; RFC 5321 §4.5.3.2 times the "
+        "whole reply, not each line)",
+        (reply_ms + 999) / 1000, reply->line_count, reply->line_count == 1 ? "" : "s");
 }
 
 /* Read the lines of one reply until its last line; the deadline is set. */

@@ -89,8 +89,8 @@ void terminal_write(FILE *f, const char *text, size_t len, bool keep_newlines)
         size_t piece = len - i < 256 ? len - i : 256;
         /* Do not cut a UTF-8 character in two: end the piece before it.
          * A character has at most 3 continuation bytes (0b10xxxxxx). */
-        for (int k = 0;
-             k < 3 && i + piece < len && ((unsigned char)text[i + piece] & 0xC0) == 0x80;
+        for (int k = 0; k < 3 && i + piece < len &&
+                        ((unsigned char)text[i + piece] & 0xC0) == 0x80;
              k++)
             piece--;
         size_t n = terminal_escape(text + i, piece, keep_newlines, shown, sizeof shown);

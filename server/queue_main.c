@@ -111,8 +111,15 @@ static int list_queue(const char *dir)
     for (long i = 0; i < count; i++) {
         struct queue_entry e;
         if (queue_load(dir, ids[i], &e, why, sizeof why) < 0) {
-            if (errno != ENOENT) /* ENOENT: sent while we were looking */
-                printf("\n%s\n  (cannot read: %s)\n", ids[i], why);
+            /* ENOENT: sent while we were looking. Else why may quote the
+             * envelope, and so a client's text: escaped. */
+            if (errno != ENOENT) {
+                printf("\n");
+                terminal_puts(stdout, ids[i]);
+                printf("\n  (cannot read: ");
+                terminal_puts(stdout, why);
+                printf(")\n");
+            }
             continue;
         }
         char age[32], path[4400];

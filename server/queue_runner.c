@@ -17,6 +17,11 @@
  *   5. the new envelope is saved, or, when nobody is waiting any more,
  *      the message leaves the queue.
  *
+ * One slow next hop must not hold up the mail for everyone else, so the
+ * runner does not do this itself: it hands each message that is due to a
+ * child process of its own, at most QUEUE_RUNNER_CHILDREN at a time, and
+ * each attempt has a deadline (relay.c). See "The children" below.
+ *
  * Every decision goes to the event log ("attempt", "relayed", "deferred",
  * "bounced", "bounce_sent", "delivered", "done"), which is how the
  * visualizer and the tests see inside.
@@ -41,6 +46,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "maildir.h"
@@ -240,6 +246,8 @@ static void relay_domain(const struct runner *r, struct queue_entry *e,
             .message = text,
             .message_len = len,
             .timeout_ms = r->config->timeout_seconds * 1000,
+            .attempt_limit_ms =
+                RELAY_ATTEMPT_REPLIES * r->config->timeout_seconds * 1000,
             .tls = r->config->relay_tls,
             .log = r->log,
             .log_session = "relay",
@@ -391,6 +399,21 @@ out:
     queue_entry_free(&e);
 }
 
+/* Is anything in this message due now? (Read from its envelope; a message
+ * we cannot read is handed on, so that process_message() sets it aside.) */
+static bool message_due(const struct runner *r, const char *id, bool flush)
+{
+    struct queue_entry e;
+    char why[4608];
+    if (queue_load(r->config->queue_dir, id, &e, why, sizeof why) < 0)
+        return errno != ENOENT;
+    bool due = false;
+    for (size_t i = 0; i < e.count; i++)
+        due = due || is_due(&e.recipients[i], r->now, flush);
+    queue_entry_free(&e);
+    return due;
+}
+
 void queue_runner_pass(const struct server_config *config, const struct event_log *log,
                        time_t now, bool flush)
 {
@@ -403,6 +426,120 @@ void queue_runner_pass(const struct server_config *config, const struct event_lo
     }
     for (long i = 0; i < count; i++)
         process_message(&r, ids[i], flush);
+    queue_free_ids(ids, count);
+}
+
+/* ----- the children ----------------------------------------------------- */
+
+/*
+ * Why children: an attempt waits on the network. A next hop that drips
+ * its replies may hold an attempt for the whole of RFC 5321 §4.5.3.2's
+ * timeouts - minutes per reply - and a runner that tried one message after
+ * the other would let every other domain wait that long. So each message
+ * that is due goes to a child process, and the runner only keeps the
+ * books: which message is with which child.
+ *
+ * Why a small fixed number: each child holds a connection and a copy of
+ * its message; QUEUE_RUNNER_CHILDREN slow hops at once can still fill
+ * every slot, and then the rest waits - but never longer than an
+ * attempt's deadline (relay.h, RELAY_ATTEMPT_REPLIES), which is the
+ * second half of the answer. A message is whole in one child (all its
+ * domains, one after the other), so no two processes ever write the same
+ * envelope: the queue needs no locks between them.
+ */
+struct child {
+    pid_t pid;             /* 0: the slot is free */
+    char id[QUEUE_ID_MAX]; /* the message it is working on */
+};
+
+/* Is this message already with a child? */
+static bool in_flight(const struct child *children, const char *id)
+{
+    for (size_t k = 0; k < QUEUE_RUNNER_CHILDREN; k++)
+        if (children[k].pid > 0 && strcmp(children[k].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* Reap the children that have finished; with `block`, wait for one at
+ * least. Returns a free slot, or NULL if none is free. */
+static struct child *reap(struct child *children, const struct event_log *log,
+                          bool block)
+{
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, block ? 0 : WNOHANG);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid <= 0)
+            break;
+        block = false; /* one is enough; collect the rest without waiting */
+        for (size_t k = 0; k < QUEUE_RUNNER_CHILDREN; k++) {
+            if (children[k].pid != pid)
+                continue;
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                /* Its message stays as the last rename left it (see the
+                 * top of the file): the next pass tries it again. */
+                event_log_write(log, "queue", "error", "what",
+                                "a relay child died; its message will be tried again",
+                                "id", children[k].id, NULL);
+            children[k].pid = 0;
+        }
+    }
+    for (size_t k = 0; k < QUEUE_RUNNER_CHILDREN; k++)
+        if (children[k].pid == 0)
+            return &children[k];
+    return NULL;
+}
+
+/* Hand one message to a child process in the slot. */
+static void start_child(struct child *slot, const struct runner *r, const char *id,
+                        bool flush)
+{
+    pid_t runner = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        /* No child: do it ourselves, slow or not, rather than not at all. */
+        process_message(r, id, flush);
+        return;
+    }
+    if (pid == 0) {
+        /* If the runner dies, so do we: a new runner will try this message
+         * again, and two processes must never work on one envelope. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != runner)
+            _exit(0);
+        struct runner mine = *r;
+        mine.now = time(NULL);
+        process_message(&mine, id, flush);
+        _exit(0);
+    }
+    slot->pid = pid;
+    text_copy(slot->id, sizeof slot->id, id);
+}
+
+/* One look at the queue, as queue_runner_pass(), but every message that
+ * is due goes to a child; when all are busy, wait for one to finish. */
+static void pass_with_children(const struct server_config *config,
+                               const struct event_log *log, bool flush,
+                               struct child *children)
+{
+    struct runner r = {.config = config, .log = log, .now = time(NULL)};
+    char **ids, why[4608];
+    long count = queue_list(config->queue_dir, &ids, why, sizeof why);
+    if (count < 0) {
+        event_log_write(log, "queue", "error", "what", why, NULL);
+        return;
+    }
+    for (long i = 0; i < count; i++) {
+        if (in_flight(children, ids[i]) || !message_due(&r, ids[i], flush))
+            continue;
+        struct child *slot = reap(children, log, false);
+        if (slot == NULL)
+            slot = reap(children, log, true);
+        if (slot != NULL)
+            start_child(slot, &r, ids[i], flush);
+    }
     queue_free_ids(ids, count);
 }
 
@@ -438,6 +575,8 @@ static void runner_main(const struct server_config *config, const struct event_l
     signal(SIGTERM, SIG_DFL);         /* no clean-up needed: see the top of file */
     signal(SIGINT, SIG_IGN);          /* Ctrl-C goes to the parent, which stops us */
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* and so does the parent's death */
+    signal(SIGCHLD, SIG_DFL);         /* the parent's handler is not ours: our
+                                         relay children are reaped by reap() */
     sigset_t term;
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
@@ -452,10 +591,12 @@ static void runner_main(const struct server_config *config, const struct event_l
         snprintf(count, sizeof count, "%ld", removed);
         event_log_write(log, "queue", "tidied", "files", count, NULL);
     }
+    struct child children[QUEUE_RUNNER_CHILDREN] = {{0}};
     for (;;) {
         bool flush = queue_take_flush_request(config->queue_dir);
-        queue_runner_pass(config, log, time(NULL), flush);
+        pass_with_children(config, log, flush, children);
         poll(NULL, 0, QUEUE_POLL_MS);
+        reap(children, log, false);
     }
 }
 

@@ -23,6 +23,11 @@
  * time (a real server would also be woken by the receiver at once). */
 #define QUEUE_POLL_MS 250
 
+/* How many messages the runner works on at once, each in a child process
+ * of its own, so that one slow next hop cannot hold up the others
+ * (queue_runner.c, "The children"; docs/relay.md). */
+#define QUEUE_RUNNER_CHILDREN 4
+
 /* Files left in the queue's tmp/ (or messages without an envelope) this
  * many seconds old are leftovers of a crash; the runner removes them when
  * it starts. */
@@ -38,7 +43,9 @@ pid_t queue_runner_start(const struct server_config *config,
                          const struct event_log *log);
 
 /* One look at the queue: handle every message with something due at
- * `now` (everything waiting, if flush). The runner calls it in a loop. */
+ * `now` (everything waiting, if flush), one after the other, in this
+ * process. (The runner itself does the same with up to
+ * QUEUE_RUNNER_CHILDREN child processes at once.) */
 void queue_runner_pass(const struct server_config *config, const struct event_log *log,
                        time_t now, bool flush);
 

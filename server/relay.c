@@ -202,7 +202,8 @@ bool relay_attempt(const struct relay_job *job, struct relay_answer *answers)
     struct smtp_client c;
     struct smtp_reply reply, mail_reply, data_reply;
     smtp_client_init(&c, log_line, (void *)job);
-    c.timeout_cap_ms = job->timeout_ms;
+    c.timeout_cap_ms = job->timeout_ms;         /* each whole reply ... */
+    c.session_limit_ms = job->attempt_limit_ms; /* ... and the whole attempt */
 
     /* 1. Connection setup: TCP, then the 220 greeting (§3.1). */
     if (smtp_connect(&c, job->host, job->port, job->timeout_ms, &reply) < 0) {

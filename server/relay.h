@@ -39,11 +39,20 @@ struct relay_job {
     size_t count;
     const char *message;         /* the text as queued ("\n" line ends; the library */
     size_t message_len;          /* sends CR LF and dot-stuffs) */
-    int timeout_ms;              /* longest wait for one reply */
+    int timeout_ms;              /* longest wait for one whole reply */
+    int attempt_limit_ms;        /* the whole attempt, connect to close
+                                    (-1: none): its deadline */
     enum relay_tls_mode tls;     /* --relay-tls: STARTTLS before MAIL? */
     const struct event_log *log; /* each line to and from the hop goes here */
     const char *log_session;     /* ...under this session name */
 };
+
+/* An attempt may take as long as this many replies at their longest
+ * (--timeout each): the greeting, EHLO, the envelope and the end of data.
+ * RFC 5321 §4.5.3.2 times each reply but not a session; without a limit,
+ * a next hop that answers each command just in time holds the attempt -
+ * and its child of the queue runner - for as long as it likes. */
+#define RELAY_ATTEMPT_REPLIES 4
 
 /* Make one attempt; answers[i] is filled for recipients[i]. Returns true
  * if the session was sealed with TLS (STARTTLS) before the envelope was

@@ -5,7 +5,9 @@
    with --timeout 3 for longer than about 3 s - before, each line started
    the clock again and a 150-line reply took 150 s.
 2. One slow next hop must not stall the queue: while Alice's runner waits
-   on the dripping hop, mail for a healthy domain still goes out.
+   on the dripping hop, mail for a healthy domain still goes out; and a
+   hop that answers each command just in time is cut off by the attempt's
+   own deadline.
 3. Whatever a server says, and whatever a message contains, reaches the
    terminal with its control characters escaped: ESC, the C1 controls
    (U+0080-U+009F, raw or as UTF-8) and the bidi overrides (U+202A-U+202E,
@@ -202,6 +204,47 @@ class SlowHopTest(RelayTestCase):
             self.assertLess(slow_seconds, 5, deferred)
             self.assertIn("no whole reply within 3 s", deferred["reply"])
             self.assertEqual(deferred["retry_in"], "30s")
+
+
+    def test_an_attempt_has_a_deadline_of_its_own(self):
+        """A hop that answers every command in 1.2 s - each reply inside
+        Alice's --timeout 2 - would hold an attempt with four recipients
+        for 12 s. The attempt's deadline (4 x --timeout = 8 s) ends it
+        during the RCPTs: nothing is sent, the message waits."""
+        def script(conn, server):
+            file = conn.makefile("rb")
+            time.sleep(1.2)
+            conn.sendall(b"220 sluggish.example ESMTP\r\n")
+            while not server.stopping:
+                line = file.readline()
+                if not line:
+                    return
+                time.sleep(1.2)
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    conn.sendall(b"250-sluggish.example\r\n250 8BITMIME\r\n")
+                elif verb == b"DATA":
+                    conn.sendall(b"354 go on\r\n")
+                    while file.readline() not in (b".\r\n", b""):
+                        pass
+                    time.sleep(1.2)
+                    conn.sendall(b"250 2.0.0 taken\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 ok\r\n")
+        with ScriptedServer(script, connections=2) as sluggish:
+            alice = self.alice(sluggish.port, "--trusted", "127.0.0.0/8",
+                               "--timeout", "2", "--retry", "30s")
+            recipients = [f"user{n}@bob.example" for n in range(4)]
+            _, final = submit(alice.port, "alice@alice.example", recipients)
+            qid = queue_id(final)
+            alice.wait_for_event("attempt", id=qid)
+            deferred = alice.wait_for_event("deferred", count=4, id=qid,
+                                            timeout=WAIT_SECONDS + 5)
+        self.assertIn("session's limit of 8 s", deferred[0]["reply"], deferred[0])
+        self.assertEqual(alice.events("relayed", id=qid), [])
 
 
 # ----- 3. no terminal escapes --------------------------------------------------

@@ -27,10 +27,17 @@ static void test_plain_text_and_utf8_pass(void **state)
     (void)state;
     assert_string_equal(escaped("250 OK\tfine", false), "250 OK\tfine");
     /* German, Greek, an emoji: readable, untouched. */
-    assert_string_equal(escaped("Gr\xc3\xbc\xc3\x9f" "e \xce\xb1 \xf0\x9f\x93\xa7", false),
-                        "Gr\xc3\xbc\xc3\x9f" "e \xce\xb1 \xf0\x9f\x93\xa7");
+    assert_string_equal(escaped("Gr\xc3\xbc\xc3\x9f"
+                                "e \xce\xb1 \xf0\x9f\x93\xa7",
+                                false),
+                        "Gr\xc3\xbc\xc3\x9f"
+                        "e \xce\xb1 \xf0\x9f\x93\xa7");
     /* U+00A0 (no-break space) is the first character after the C1 block. */
-    assert_string_equal(escaped("a\xc2\xa0" "b", false), "a\xc2\xa0" "b");
+    assert_string_equal(escaped("a\xc2\xa0"
+                                "b",
+                                false),
+                        "a\xc2\xa0"
+                        "b");
 }
 
 static void test_c0_controls_and_del(void **state)
@@ -51,9 +58,15 @@ static void test_c1_controls_raw_and_utf8(void **state)
 {
     (void)state;
     /* 0x9B alone is not UTF-8, and is CSI to an 8-bit terminal. */
-    assert_string_equal(escaped("x\x9b" "2J", false), "x\\x9b2J");
+    assert_string_equal(escaped("x\x9b"
+                                "2J",
+                                false),
+                        "x\\x9b2J");
     /* The same as UTF-8 (U+009B), and NEL (U+0085). */
-    assert_string_equal(escaped("x\xc2\x9b" "2J", false), "x\\u009b2J");
+    assert_string_equal(escaped("x\xc2\x9b"
+                                "2J",
+                                false),
+                        "x\\u009b2J");
     assert_string_equal(escaped("\xc2\x80|\xc2\x85|\xc2\x9f", false),
                         "\\u0080|\\u0085|\\u009f");
     /* Invalid UTF-8 in general: byte by byte. */
@@ -64,12 +77,16 @@ static void test_bidi_controls(void **state)
 {
     (void)state;
     /* U+202E RIGHT-TO-LEFT OVERRIDE ... U+202C POP DIRECTIONAL FORMATTING */
-    assert_string_equal(escaped("\xe2\x80\xae" "evil\xe2\x80\xac", false),
+    assert_string_equal(escaped("\xe2\x80\xae"
+                                "evil\xe2\x80\xac",
+                                false),
                         "\\u202eevil\\u202c");
     assert_string_equal(escaped("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xad", false),
                         "\\u202a\\u202b\\u202d");
     /* U+2066..U+2069, the isolates. */
-    assert_string_equal(escaped("\xe2\x81\xa6" "a\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", false),
+    assert_string_equal(escaped("\xe2\x81\xa6"
+                                "a\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+                                false),
                         "\\u2066a\\u2067\\u2068\\u2069");
     /* Neighbours that are harmless stay: U+2029 and U+206A. */
     assert_string_equal(escaped("\xe2\x80\xa9|\xe2\x81\xaa", false),
@@ -80,11 +97,15 @@ static void test_small_buffer_never_cuts_an_escape(void **state)
 {
     (void)state;
     char out[8];
-    size_t n = terminal_escape("ab\x1b" "cdef", 7, false, out, sizeof out);
+    size_t n = terminal_escape("ab\x1b"
+                               "cdef",
+                               7, false, out, sizeof out);
     /* "ab\x1b" is 6 bytes, "c" 7: the NUL takes the 8th. */
     assert_int_equal(n, 7);
     assert_string_equal(out, "ab\\x1bc");
-    n = terminal_escape("abcde\x1b" "f", 7, false, out, sizeof out);
+    n = terminal_escape("abcde\x1b"
+                        "f",
+                        7, false, out, sizeof out);
     assert_string_equal(out, "abcde"); /* "\x1b" would not fit whole, */
     assert_int_equal(n, 5);            /* and the text stops there */
     char one[1];
@@ -101,7 +122,11 @@ static void test_write_in_pieces_keeps_utf8_whole(void **state)
     assert_non_null(text);
     for (size_t i = 0; i < 2000; i += 2)
         memcpy(text + i, "\xc3\xbc", 2);
-    memcpy(text + 2000, "\x1b" "\n" "x", 3);
+    memcpy(text + 2000,
+           "\x1b"
+           "\n"
+           "x",
+           3);
     char *got = NULL;
     size_t got_len = 0;
     FILE *f = open_memstream(&got, &got_len);
