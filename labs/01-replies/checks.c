@@ -3,6 +3,11 @@
  *
  * Each function is one check of labs/01-replies/grade.py; run one by hand
  * with `build/labs/lab01-checks multi_line` (or no argument for all).
+ *
+ * Which rules of the handout (labs/01-replies/README.md, "Rules") each check
+ * enforces is said where the check gets its name and points, in grade.py:
+ * "multi-line reply [L1.2 L1.4]". tests/labs/test_rules_traced.py keeps
+ * the two in step.
  */
 #include <stdbool.h>
 #include <string.h>

@@ -7,6 +7,11 @@
  * socket until the client reads them), so nothing runs in parallel; after
  * the call the check reads everything the client sent and compares it with
  * what RFC 5321 says it must be.
+ *
+ * Which rules of the handout (labs/02-client/README.md, "Rules") each check
+ * enforces is said where the check gets its name and points, in grade.py:
+ * "dot-stuffing (C) [L2.7]". tests/labs/test_rules_traced.py keeps
+ * the two in step.
  */
 #include <stdio.h>
 #include <stdlib.h>

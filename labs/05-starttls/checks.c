@@ -8,6 +8,11 @@
  * server sends in plaintext right behind its "220" is the attacker's
  * injection that the client must throw away. (Certificate checking is
  * graded over real sockets, in grade.py.)
+ *
+ * Which rules of the handout (labs/05-starttls/README.md, "Rules") each check
+ * enforces is said where the check gets its name and points, in grade.py:
+ * "STARTTLS only once [L5.2]". tests/labs/test_rules_traced.py keeps
+ * the two in step.
  */
 #include <openssl/err.h>
 #include <openssl/evp.h>

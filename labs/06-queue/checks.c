@@ -1,6 +1,11 @@
 /*
  * checks.c - lab 6's C checks: each decision of the queue, called directly.
  * (The queue itself, with two real servers, is graded in grade.py.)
+ *
+ * Which rules of the handout (labs/06-queue/README.md, "Rules") each check
+ * enforces is said where the check gets its name and points, in grade.py:
+ * "loop threshold [L6.5]". tests/labs/test_rules_traced.py keeps
+ * the two in step.
  */
 #include <stdio.h>
 

@@ -84,6 +84,9 @@ class LabTest(unittest.TestCase):
         self.assertEqual(lines[rcpt + 2],
                          '!  ✗ differs: the reference answered "503 5.5.1 Send MAIL '
                          'FROM first" here')
+        # "The first mark is your mistake": nothing before it differs (the
+        # wrong file offers the reference's EHLO list, SMTPUTF8 included).
+        self.assertEqual(self.marks(text)[0][0], lines[rcpt + 1], text)
 
     def test_a_lab_that_is_not_there_is_refused(self):
         result = subprocess.run([MAILWALK, "--lab", "9"], capture_output=True,
