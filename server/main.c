@@ -307,7 +307,7 @@ static void supervise(struct worker_pool *pool, const int *listeners,
          * worker is busy (otherwise a worker will take the client). */
         size_t n = 0;
         waiting[n++] = (struct pollfd){.fd = pool->status_pipe[0], .events = POLLIN};
-        bool all_busy = workers_busy(pool) == pool->size;
+        bool all_busy = workers_all_busy(pool);
         for (size_t i = 0; all_busy && i < config->listen_count; i++)
             waiting[n++] = (struct pollfd){.fd = listeners[i], .events = POLLIN};
 
@@ -315,6 +315,7 @@ static void supervise(struct worker_pool *pool, const int *listeners,
          * just before poll() began is still seen within a second. */
         int ready = poll(waiting, n, 1000);
         workers_read_status(pool);
+        workers_keep_spares(pool); /* a worker became busy: fork a spare */
         if (child_exited) {
             child_exited = 0;
             workers_reap(pool, true);
@@ -327,7 +328,7 @@ static void supervise(struct worker_pool *pool, const int *listeners,
          * client can read it (connection_on_goodbye), so a client that
          * reconnects at once finds it free. Notes read, still all busy?
          * Then every client waiting now gets 421. */
-        for (size_t i = 1; i < n && workers_busy(pool) == pool->size; i++) {
+        for (size_t i = 1; i < n && workers_all_busy(pool); i++) {
             if (!(waiting[i].revents & POLLIN))
                 continue;
             if (refuse_busy(waiting[i].fd, config->roles[i - 1], config, log)) {

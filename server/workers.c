@@ -292,10 +292,32 @@ int workers_start(struct worker_pool *pool, const struct server_config *config,
     fcntl(pool->status_pipe[0], F_SETFL, O_NONBLOCK);
     for (size_t i = 0; i < listener_count; i++)
         fcntl(listeners[i], F_SETFL, fcntl(listeners[i], F_GETFL) | O_NONBLOCK);
+    workers_keep_spares(pool);
+    return pool->size == 0 || pool->workers[0].pid != 0 ? 0 : -1;
+}
+
+void workers_keep_spares(struct worker_pool *pool)
+{
+    size_t idle = 0;
     for (size_t i = 0; i < pool->size; i++)
-        if (start_worker(pool, i) < 0)
-            return -1;
-    return 0;
+        if (pool->workers[i].pid != 0 && !pool->workers[i].busy)
+            idle++;
+    /* A client that arrives while the new worker is being forked waits in
+     * the listen queue for a millisecond, not for a 421. */
+    for (size_t i = 0; i < pool->size && idle < WORKERS_SPARE; i++) {
+        if (pool->workers[i].pid != 0)
+            continue;
+        if (start_worker(pool, i) < 0) {
+            fprintf(stderr, "mailwalk-server: fork: %s\n", strerror(errno));
+            return;
+        }
+        idle++;
+    }
+}
+
+bool workers_all_busy(const struct worker_pool *pool)
+{
+    return workers_busy(pool) == pool->size;
 }
 
 static struct worker *find_worker(struct worker_pool *pool, pid_t pid)
@@ -346,9 +368,9 @@ void workers_reap(struct worker_pool *pool, bool replace)
         w->busy = false;
         /* A worker that died in a session cannot free its slot itself. */
         anvil_session_end((size_t)(w - pool->workers));
-        if (replace && start_worker(pool, (size_t)(w - pool->workers)) < 0)
-            fprintf(stderr, "mailwalk-server: fork: %s\n", strerror(errno));
     }
+    if (replace)
+        workers_keep_spares(pool); /* the slot gets a new worker if needed */
 }
 
 void workers_stop(struct worker_pool *pool, int grace_seconds)

@@ -3,12 +3,14 @@
  *
  * Tier: beyond the core — skip on a first reading.
  *
- * mailwalk-server starts --max-sessions worker processes when it starts.
- * Each worker waits for a client, serves it from greeting to goodbye, and
- * waits for the next one: one process per session at a time, as in Postfix
- * (its smtpd processes) or Apache's "prefork" model. The parent only
- * watches: it replaces a worker that dies, turns clients away with 421
- * when every worker is busy, and stops them all on SIGTERM.
+ * mailwalk-server starts a few worker processes when it starts, and more
+ * as clients come, up to --max-sessions. Each worker waits for a client,
+ * serves it from greeting to goodbye, and waits for the next one: one
+ * process per session at a time, as in Postfix (its smtpd processes) or
+ * Apache's "prefork" model. The parent only watches: it keeps WORKERS_SPARE
+ * workers idle and ready, replaces a worker that dies, turns clients away
+ * with 421 when all --max-sessions workers are busy, and stops them all on
+ * SIGTERM.
  */
 #ifndef MAILWALK_WORKERS_H
 #define MAILWALK_WORKERS_H
@@ -20,6 +22,15 @@
 
 #include "config.h"
 #include "event_log.h"
+
+/* Idle workers kept ready for the next clients. The pool starts with this
+ * many and grows one worker for each that becomes busy, up to
+ * --max-sessions: a classroom's 100 sessions cost 100 processes only while
+ * 100 clients are there, and a server that starts (as every test does)
+ * forks 8 processes, not 100. The pool never shrinks: a worker that was
+ * needed once is kept, idle, for the next rush (Apache's prefork also
+ * kills spares; we keep it simpler). */
+#define WORKERS_SPARE 8
 
 /* What a worker tells the parent through the status pipe. */
 struct worker_status {
@@ -45,13 +56,23 @@ struct worker_pool {
     pid_t parent_pid;   /* the supervisor, as a worker checks after fork() */
 };
 
-/* Prepare the pool and fork every worker. Returns 0, or -1 (errno). */
+/* Prepare the pool and fork the first WORKERS_SPARE workers. Returns 0,
+ * or -1 (errno). */
 int workers_start(struct worker_pool *pool, const struct server_config *config,
                   const struct event_log *log, const int *listeners,
                   size_t listener_count);
 
 /* Read the workers' status messages that have arrived (non-blocking). */
 void workers_read_status(struct worker_pool *pool);
+
+/* Fork workers into empty slots until WORKERS_SPARE of them are idle, or
+ * every slot has one. The parent calls it after each batch of notes. */
+void workers_keep_spares(struct worker_pool *pool);
+
+/* Are all --max-sessions workers there and serving a client? Only then is
+ * a new client refused: otherwise a worker is, or will in a moment be,
+ * ready for it. */
+bool workers_all_busy(const struct worker_pool *pool);
 
 /* How many workers are serving a client right now. */
 size_t workers_busy(const struct worker_pool *pool);

@@ -227,6 +227,42 @@ class MaxSessionsTest(unittest.TestCase):
             self.assertEqual(code, 220)
             second.close()
 
+    def test_pool_grows_as_clients_come(self):
+        """8 idle workers at start, not --max-sessions of them; 30 clients
+        at once are all greeted, the pool grows to serve them, and the
+        31st of --max-sessions 30 is refused."""
+        def workers(server, expected):
+            """The server's child processes, once there are `expected`
+            of them (or what there is after a few seconds)."""
+            deadline = time.monotonic() + WAIT_SECONDS
+            while True:
+                pids = [d for d in os.listdir("/proc") if d.isdigit()]
+                children = 0
+                for pid in pids:
+                    try:
+                        with open(f"/proc/{pid}/stat") as f:
+                            ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                    except (OSError, ValueError, IndexError):
+                        continue
+                    children += ppid == server.proc.pid
+                if children == expected or time.monotonic() > deadline:
+                    return children
+                time.sleep(0.05)
+        with Server("--max-sessions", "30", "--max-per-client", "0") as server:
+            self.assertEqual(workers(server, 8), 8)
+            time.sleep(0.5)  # no more come while nobody connects
+            self.assertEqual(workers(server, 8), 8)
+            clients = [RawClient(server.port) for _ in range(30)]
+            try:
+                for client in clients:
+                    self.assertEqual(client.reply()[0], 220)
+                self.assertEqual(workers(server, 30), 30)
+                with RawClient(server.port) as extra:
+                    self.assertEqual(extra.reply()[0], 421)
+            finally:
+                for client in clients:
+                    client.close()
+
 
 if __name__ == "__main__":
     unittest.main()
