@@ -1107,6 +1107,10 @@ static GPtrArray *server_args(Server *server, const char *hostname, const char *
         g_ptr_array_add(args, g_strdup(fixed[i]));
     g_ptr_array_add(args, g_strdup("--timeout"));
     g_ptr_array_add(args, g_strdup_printf("%u", server_patience_seconds(server->run)));
+    /* A lecture paused now and then may hold one session far longer than
+     * the server's 30 minutes; a day is more than any class. */
+    g_ptr_array_add(args, g_strdup("--session-limit"));
+    g_ptr_array_add(args, g_strdup("1d"));
     g_ptr_array_add(args, g_strdup("--maildir"));
     g_ptr_array_add(args, g_build_filename(server->dir, "maildir", NULL));
     g_ptr_array_add(args, g_strdup("--log"));
