@@ -12,9 +12,11 @@ So that the runs are repeatable and leave nothing behind, and do not meet
 other servers on the machine:
 
 - `build/` at the start of a word is this build folder (any name);
-- `/tmp/` paths go to a fresh temporary folder;
-- port 2525 becomes a free port, and after a command that ends in `&` the
-  block waits (at most 10 s) until that port listens, as a person would;
+- it runs in a fresh temporary folder that links the source tree's
+  top-level entries, and `/tmp/` paths go to that folder too;
+- each port in 127.0.0.1:PORT or localhost:PORT becomes a free port, and
+  after a command that ends in `&` the block waits (at most 10 s) until its
+  ports listen, as a person would;
 - when the block is done, whatever it left running is stopped (its whole
   process group).
 
@@ -44,8 +46,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def normalise(text, tmp, port):
-    text = text.replace(tmp, "/tmp").replace(str(port), "2525")
+def normalise(text, tmp, ports):
+    text = text.replace(tmp, "/tmp")
+    for doc_port, port in ports.items():
+        text = text.replace(port, doc_port)
     text = re.sub(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d+ \w{3} \d{4} [\d:]+ [+-]\d{4}",
                   "DATE", text)
     text = re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", "DATE", text)
@@ -60,11 +64,15 @@ def normalise(text, tmp, port):
     return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
-def script_for(block, build, tmp, port):
-    """The block as bash will run it: paths and the port replaced, and a
-    wait for the port after each command sent to the background."""
+ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):(\d{4,5})\b")
+
+
+def script_for(block, build, tmp, ports):
+    """The block as bash will run it: paths and ports replaced, and a wait
+    for the ports of each command sent to the background."""
     text = re.sub(r"(?<![\w/.-])build/", build + "/", block)
-    text = text.replace("/tmp/", tmp + "/").replace("2525", str(port))
+    text = text.replace("/tmp/", tmp + "/")
+    text = ADDRESS.sub(lambda m: f"{m.group(1)}:{ports[m.group(2)]}", text)
     lines = ["set -e",
              "wait_port() { for i in $(seq 100); do "
              "(exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; "
@@ -72,19 +80,27 @@ def script_for(block, build, tmp, port):
     for line in text.replace("\\\n", " ").splitlines():
         lines.append(line)
         if line.rstrip().endswith("&"):
-            lines.append(f"wait_port {port}")
+            lines += [f"wait_port {m.group(2)}" for m in ADDRESS.finditer(line)]
     return "\n".join(lines) + "\n"
 
 
 def run_block(source, build, block):
-    port = free_port()
+    ports = {p: str(free_port()) for _, p in ADDRESS.findall(block)}
     with tempfile.TemporaryDirectory(prefix="mailwalk-doc-") as tmp:
+        # The block runs in a folder of its own that looks like the source
+        # tree (each top-level entry linked), so that a file it writes
+        # (`> users`) lands there and not in the source.
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        for name in os.listdir(source):
+            if not name.startswith(".") and not os.path.exists(os.path.join(work, name)):
+                os.symlink(os.path.join(source, name), os.path.join(work, name))
         # The output goes to a file, not a pipe: a server sent to the
         # background keeps its stdout open after the block is done.
-        out_path = os.path.join(tmp, ".block-output")
+        out_path = os.path.join(tmp, "block-output")
         with open(out_path, "w+b") as out_file:
-            proc = subprocess.Popen(["bash", "-c", script_for(block, build, tmp, port)],
-                                    cwd=source, stdout=out_file, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(["bash", "-c", script_for(block, build, tmp, ports)],
+                                    cwd=work, stdout=out_file, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
             try:
                 status = proc.wait(timeout=60)
@@ -97,7 +113,7 @@ def run_block(source, build, block):
             proc.wait()
             out_file.seek(0)
             out = out_file.read().decode(errors="replace")
-        return status, out, tmp, port
+        return status, out, tmp, ports
 
 
 def in_order(expected, actual):
@@ -137,14 +153,14 @@ def main():
         for m in BLOCK.finditer(text):
             count += 1
             where = f"{os.path.relpath(path, source)}:{text.count(chr(10), 0, m.start()) + 1}"
-            status, out, tmp, port = run_block(source, build, m.group(1))
+            status, out, tmp, ports = run_block(source, build, m.group(1))
             print(f"--- {where}\n{m.group(1)}\n--- output:\n{out}")
             if status != 0:
                 failures.append(f"{where}: exit status {status}")
                 continue
             if m.group(2) is not None:
-                missing = in_order(normalise(m.group(2), "/tmp", 2525),
-                                   normalise(out, tmp, port))
+                missing = in_order(normalise(m.group(2), "/tmp", {}),
+                                   normalise(out, tmp, ports))
                 if missing is not None:
                     failures.append(f"{where}: the output shown in the doc differs "
                                     f"from today's; first line not found: {missing!r}")
