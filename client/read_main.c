@@ -3,9 +3,9 @@
  *
  * Tier: beyond the core — skip on a first reading.
  *
- * The last arrow of the story (docs/architecture.md, "The story"): the mail is already in Bob's
- * mailbox, put there by his server. Reading it involves no SMTP at all -
- * SMTP only *pushes* mail towards the recipient. Bob's user agent *pulls*:
+ * The last arrow of the story (docs/architecture.md, "The story"): the
+ * mail is already in Bob's mailbox, put there by his server. Reading it
+ * involves no SMTP at all - SMTP only *pushes* mail towards the recipient. Bob's user agent *pulls*:
  * here by reading the Maildir files directly (a remote reader would use
  * POP3 or IMAP to do the same over the network). It
  *

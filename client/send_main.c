@@ -73,13 +73,15 @@ static const char usage_text[] =
     "                     [--user NAME [--password-file FILE]] [--auth PLAIN|LOGIN]\n"
     "\n"
     "Send one message over SMTP and show the dialogue line by line\n"
-    "(C: = what we sent, S: = what the server answered, == = notes).\n"
+    "(C: = what we sent, S: = what the server answered, == = notes;\n"
+    "C~ and S~ = lines that travelled inside TLS).\n"
     "\n"
     "  --server HOST:PORT  the SMTP server, e.g. 127.0.0.1:2525 or [::1]:25\n"
     "  --from ADDR         the sender: MAIL FROM (envelope) and From: (header)\n"
     "  --to ADDR           a recipient: RCPT TO and To:; repeat for more\n"
     "  --subject TEXT      the Subject: (UTF-8; encoded for the wire if needed)\n"
-    "  --body TEXT         the message text; or --body-file FILE; default: stdin\n"
+    "  --body TEXT         the message text (default: standard input)\n"
+    "  --body-file FILE    the message text, read from FILE\n"
     "  --raw               send the input as the whole message (header and body)\n"
     "                      instead of building one\n"
     "  --helo NAME         the name to give in EHLO/HELO (default: this host's\n"
@@ -590,18 +592,29 @@ static void warn_insecure(void)
 
 /* ---- The transcript ----------------------------------------------------- */
 
+/* What the transcript printer needs: the options (--quiet) and the
+ * client, to ask whether a line travels inside TLS. */
+struct transcript_context {
+    const struct options *options;
+    const struct smtp_client *client;
+};
+
 /* Print one transcript line. Control characters are shown as \xNN (C1 and
  * bidi controls as \uNNNN), so that a stray escape sequence in a reply
- * cannot mess up the terminal (common/terminal_text.h). */
+ * cannot mess up the terminal (common/terminal_text.h). A line that
+ * travels inside TLS - after STARTTLS's handshake, or every line with
+ * --tls - is marked "C~"/"S~" instead of "C:"/"S:" (swaks writes "~>" and
+ * "<~"): what has a colon, an eavesdropper can read. */
 static void print_transcript(void *user, enum smtp_direction direction,
                              const char *line, size_t len)
 {
-    const struct options *o = user;
-    if (o->quiet)
+    const struct transcript_context *t = user;
+    if (t->options->quiet)
         return;
-    const char *mark = direction == SMTP_RECEIVED ? "S: "
+    bool sealed = smtp_tls_active(t->client);
+    const char *mark = direction == SMTP_RECEIVED ? (sealed ? "S~ " : "S: ")
                        : direction == SMTP_NOTE   ? "== "
-                                                  : "C: ";
+                                                  : (sealed ? "C~ " : "C: ");
     fputs(mark, stdout);
     terminal_write(stdout, line, len, false);
     putchar('\n');
@@ -1093,7 +1106,8 @@ int main(int argc, char **argv)
     rc = read_body(&o, &body, &body_len);
     if (rc < 0) {
         struct smtp_client client;
-        smtp_client_init(&client, print_transcript, &o);
+        struct transcript_context transcript = {&o, &client};
+        smtp_client_init(&client, print_transcript, &transcript);
         rc = send_mail(&client, &o, ctx, password, body, body_len);
         free(body);
     }

@@ -3,9 +3,9 @@
  *
  * Most scenarios have one hop: Alice's user agent talks straight to Bob's
  * server, which is how a first lesson can show the three phases without
- * anything else in the way. The two-hop scenarios tell the whole story of
- * docs/architecture.md ("The story"): Alice's user agent submits to *her* server (port-587 role,
- * STARTTLS, AUTH), her server queues the letter and relays it to Bob's
+ * anything else in the way. The two-hop scenarios tell the whole story
+ * (docs/architecture.md, "The story"): Alice's user agent submits to *her*
+ * server (port-587 role, STARTTLS, AUTH), her server queues the letter and relays it to Bob's
  * server (port-25 role) as the next hop, store-and-forward (RFC 5321 §2.1).
  */
 #include "scenarios.h"

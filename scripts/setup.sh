@@ -12,15 +12,19 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 # GTK 4 is for the visualizer (gui/); the server and clients need only OpenSSL.
+# scdoc turns man/*.scd into the man pages that `meson install` installs.
 build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-dev
-                libgtk-4-dev)
+                libgtk-4-dev scdoc)
 # swaks, curl, Python's smtplib and aiosmtpd, and Postfix's smtp-source and
 # smtp-sink are the real SMTP peers in tests/interop and tests/bench.
 # swaks needs Net::SSLeay for --tls and --tlsc (the security interop tests);
 # xvfb runs the visualizer without a screen; python3-cryptography makes test
-# certificates; iproute2's ss tells whether a port listens.
+# certificates; iproute2's ss tells whether a port listens; desktop-file-utils
+# and appstream validate what `meson install` puts in share/; the docs'
+# examples use nc (netcat-openbsd) to type SMTP by hand.
 test_packages=(swaks libnet-ssleay-perl curl python3 python3-aiosmtpd
-               python3-cryptography postfix xvfb xauth iproute2)
+               python3-cryptography postfix xvfb xauth iproute2
+               desktop-file-utils appstream netcat-openbsd)
 
 want=("${build_packages[@]}")
 if [ "${1:-build}" = test ]; then

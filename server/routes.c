@@ -118,6 +118,11 @@ static int parse_line(struct routes *r, char *text, const char *path, int line,
                        "expected a domain name like bob.example (or *), got ", domain);
 
     struct route route;
+    const char *problem = host_port_problem(spec);
+    if (problem != NULL && strcmp(problem, HOST_PORT_EXPECTED) != 0)
+        return fail_at(why, why_cap, path, line,
+                       "the port must be a number from 1 to 65535, got ",
+                       strrchr(spec, ':') + 1);
     if (!host_port_split(spec, route.host, sizeof route.host, route.port,
                          sizeof route.port))
         return fail_at(why, why_cap, path, line,

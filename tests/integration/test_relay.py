@@ -239,8 +239,8 @@ class EndToEndTest(RelayTestCase):
         rc, out = self.send(alice.ports["submission"][0], "--starttls", "--cafile",
                             alice.cert_path, *login)
         self.assertEqual(rc, 0, out)
-        self.assertIn("S: 235", out)
-        self.assertRegex(out, r"S: 250 2\.0\.0 OK: queued as \S+")
+        self.assertIn("S~ 235", out)
+        self.assertRegex(out, r"S~ 250 2\.0\.0 OK: queued as \S+")
         [message] = bob.wait_for_messages("bob")
         self.assertEqual(received_hosts(message),
                          ["mail.bob.example", "mail.alice.example"])
@@ -269,8 +269,8 @@ class EndToEndTest(RelayTestCase):
         # Logged in, but on the port-25 role: still no relaying there.
         rc, out = self.send(alice.port, "--starttls", "--cafile", alice.cert_path,
                             *login)
-        self.assertIn("S: 235", out)
-        self.assertIn("S: 550 5.7.1", out)
+        self.assertIn("S~ 235", out)
+        self.assertIn("S~ 550 5.7.1", out)
         self.assertNotEqual(rc, 0, out)
         self.assertEqual(len(bob.messages("bob")), 2)
         self.assert_queue_empty()
@@ -385,8 +385,8 @@ class EndToEndTest(RelayTestCase):
         rc, out = self.send(plain.ports["submission"][0], "--starttls", "--cafile",
                             plain.cert_path, "--user", "alice", "--password-file",
                             password)
-        self.assertIn("S: 235", out)
-        self.assertIn("S: 451 4.3.0", out)
+        self.assertIn("S~ 235", out)
+        self.assertIn("S~ 451 4.3.0", out)
         self.assertNotEqual(rc, 0, out)
         # And --trusted without --queue is a mistake caught at start.
         r = subprocess.run([program("MAILWALK_SERVER", "server/mailwalk-server"),

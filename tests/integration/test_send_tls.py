@@ -162,8 +162,12 @@ def test_starttls_delivers(good):
         lines = out.splitlines()
         ready = next(i for i, l in enumerate(lines) if l.startswith("S: 220 Ready"))
         tls = next(i for i, l in enumerate(lines) if l.startswith("== TLS started: TLSv1"))
-        ehlos = [i for i, l in enumerate(lines) if l.startswith("C: EHLO ")]
+        ehlos = [i for i, l in enumerate(lines) if l.startswith(("C: EHLO ", "C~ EHLO "))]
         check(ready < tls, out)
+        # Inside TLS the marks change: C~ and S~ (what an eavesdropper
+        # cannot read); before it, C: and S:.
+        check(lines[ehlos[0]].startswith("C: ") and lines[ehlos[1]].startswith("C~ "), out)
+        check(all(l[:3] in ("C~ ", "S~ ", "== ") for l in lines[tls + 1:]), out)
         check(len(ehlos) == 2 and ehlos[0] < ready < tls < ehlos[1], out)
         check("CN=mx.bob.example" in lines[tls], lines[tls])
         check("verified: trusted chain, name 127.0.0.1" in lines[tls], lines[tls])
@@ -200,29 +204,29 @@ def test_auth(good, folder):
         common = ["--starttls", "--cafile", good[0], "--user", USER]
         rc, out, err = run_send(server.port, *common, "--password-file", password_file)
         check(rc == 0, f"exit {rc}: {out}\n{err}")
-        check("C: AUTH PLAIN <hidden: base64 of the user name and password>" in out, out)
-        check("S: 235" in out, out)
+        check("C~ AUTH PLAIN <hidden: base64 of the user name and password>" in out, out)
+        check("S~ 235" in out, out)
         check("== logged in as alice" in out, out)
-        auth = out.index("C: AUTH PLAIN")
-        check(out.index("== TLS started") < auth < out.index("C: MAIL FROM"), out)
+        auth = out.index("C~ AUTH PLAIN")
+        check(out.index("== TLS started") < auth < out.index("C~ MAIL FROM"), out)
         no_secret(out, err)
         check(server.handler.envelopes[-1][1], "not logged in at DATA")
 
         rc, out, err = run_send(server.port, *common, "--password-file", password_file,
                                 "--auth", "LOGIN")
         check(rc == 0, f"exit {rc}: {out}\n{err}")
-        check("C: AUTH LOGIN" in out, out)
+        check("C~ AUTH LOGIN" in out, out)
         # aiosmtpd asks "User Name\0" and "Password\0" (others "Username:").
         check("the server's challenge is base64 for \"User Name" in out, out)
         check("the server's challenge is base64 for \"Password" in out, out)
-        check("C: " + base64.b64encode(USER.encode()).decode() in out, out)
-        check("C: <hidden: base64 of the password>" in out, out)
+        check("C~ " + base64.b64encode(USER.encode()).decode() in out, out)
+        check("C~ <hidden: base64 of the password>" in out, out)
         no_secret(out, err)
 
         count = len(server.handler.envelopes)
         rc, out, err = run_send(server.port, *common, "--password-file", wrong_file)
         check(rc == 5, f"exit {rc}: {out}\n{err}")
-        check("S: 535" in out and "535" in err, f"{out}\n{err}")
+        check("S~ 535" in out and "535" in err, f"{out}\n{err}")
         check("check --user and the password" in err, err)
         check(len(server.handler.envelopes) == count, "sent after a failed login")
     finally:
@@ -311,9 +315,9 @@ def test_implicit_tls(good, folder):
                                 USER, "--password-file", password_file)
         check(rc == 0, f"exit {rc}: {out}\n{err}")
         check("implicit TLS" in out, out)
-        check(out.index("== TLS started") < out.index("S: 220"), out)
+        check(out.index("== TLS started") < out.index("S~ 220"), out)
         check("C: STARTTLS" not in out, out)
-        check("S: 235" in out, out)
+        check("S~ 235" in out, out)
         no_secret(out, err)
         check(len(server.handler.envelopes) == 1, server.handler.envelopes)
 
@@ -431,7 +435,7 @@ def test_password_prompt(good):
             echoed += chunk
         check(PASSWORD.encode() not in echoed, f"echoed: {echoed!r}")
         check(p.returncode == 0, f"exit {p.returncode}: {out}\n{err}")
-        check(b"S: 235" in out, out)
+        check(b"S~ 235" in out, out)
         no_secret(out.decode(), (prompt + err).decode())
     finally:
         os.close(master)
