@@ -7,7 +7,7 @@
 #   scripts/test.sh --quick    skip the sanitizer run and the fuzz smoke run
 #
 # The full run ends with every fuzz target for 10 s under libFuzzer, ASan and
-# UBSan (scripts/fuzz.sh, build-fuzz/): about 2 minutes with its build.
+# UBSan (scripts/fuzz.sh, build-fuzz/): about 3 minutes with its build.
 # MAILWALK_FUZZ_SECONDS changes the 10; 0 leaves the fuzz run out.
 set -euo pipefail
 
