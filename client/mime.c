@@ -196,8 +196,9 @@ void mime_to_utf8(const char *charset, const char *in, size_t len,
         charset = "ISO-8859-1"; /* the usual culprit for stray 8-bit text */
     }
     /* UTF-8 is checked here, not by iconv: glibc's iconv lets some
-     * invalid sequences through from UTF-8 to UTF-8 (F5-F7 lead bytes,
-     * beyond U+10FFFF, RFC 3629 §3), and they would reach the terminal. */
+     * invalid sequences through from UTF-8 to UTF-8 (the old forms beyond
+     * U+10FFFF, lead bytes F5 and up, RFC 3629 §3), and they would reach
+     * the terminal. */
     if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0) {
         const unsigned char *p = (const unsigned char *)in;
         for (size_t i = 0; i < len;) {

@@ -25,6 +25,9 @@ build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-
 test_packages=(swaks libnet-ssleay-perl curl python3 python3-aiosmtpd
                python3-cryptography postfix xvfb xauth iproute2
                desktop-file-utils appstream netcat-openbsd)
+# The fuzz targets (scripts/fuzz.sh): clang, and libFuzzer, which Debian 12
+# ships in clang's runtime libraries (libclang_rt.fuzzer in libclang-rt-14-dev).
+test_packages+=(clang libclang-rt-14-dev)
 
 want=("${build_packages[@]}")
 if [ "${1:-build}" = test ]; then

@@ -4,7 +4,11 @@
 # UndefinedBehaviorSanitizer (a build of its own in build-asan/).
 #
 #   scripts/test.sh            everything (what CI runs)
-#   scripts/test.sh --quick    skip the sanitizer run
+#   scripts/test.sh --quick    skip the sanitizer run and the fuzz smoke run
+#
+# The full run ends with every fuzz target for 10 s under libFuzzer, ASan and
+# UBSan (scripts/fuzz.sh, build-fuzz/): about 3 minutes with its build.
+# MAILWALK_FUZZ_SECONDS changes the 10; 0 leaves the fuzz run out.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,4 +35,10 @@ if [ "${1:-}" != --quick ]; then
   export LSAN_OPTIONS=suppressions=$here/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   meson test -C build-asan --print-errorlogs
+
+  fuzz_seconds=${MAILWALK_FUZZ_SECONDS:-10}
+  if [ "$fuzz_seconds" != 0 ]; then
+    echo "== fuzz targets, ${fuzz_seconds} s each, under ASan+UBSan (build-fuzz/)"
+    scripts/fuzz.sh "$fuzz_seconds"
+  fi
 fi

@@ -110,9 +110,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     FUZZ_CHECK(text_len <= BOUNCE_MAX_HEADERS + 32 * 1024);
-    const char *b = strstr(text, "boundary=\"");
+    /* The boundary from our own Content-Type (the fields may say
+     * "boundary=" too). */
+    static const char type[] = "\nContent-Type: multipart/report; "
+                               "report-type=delivery-status;\n boundary=\"";
+    const char *b = strstr(text, type);
     FUZZ_CHECK(b != NULL);
-    b += strlen("boundary=\"");
+    b += strlen(type);
     char delimiter[128] = "\n--";
     size_t blen = strcspn(b, "\"");
     FUZZ_CHECK(blen > 0 && blen <= 70); /* RFC 2046 §5.1.1: at most 70 */

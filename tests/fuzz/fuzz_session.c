@@ -32,6 +32,7 @@
 #include "fuzz.h"
 #include "networks.h"
 #include "queue.h"
+#include "routes.h"
 #include "session.h"
 #include "users.h"
 #include "wire.h"
@@ -67,6 +68,16 @@ static void setup_once(void)
     if (network_parse("192.0.2.0/24", &config.trusted[0]) != 0)
         abort();
     config.trusted_count = 1;
+    /* A smarthost for every other domain, so that relayed mail is queued
+     * (nothing connects to it here: the queue runner is not part of this). */
+    static struct routes routes;
+    char routes_path[128];
+    static const char smarthost[] = "* 127.0.0.1:9\n";
+    fuzz_write_file("routes", (const uint8_t *)smarthost, sizeof smarthost - 1,
+                    routes_path, sizeof routes_path);
+    if (routes_load(&routes, routes_path, why, sizeof why) != 0)
+        abort();
+    config.routes = &routes;
     /* Only connection.c would use the context (for the handshake, which
      * this loop pretends); the session just asks whether there is one. */
     static char no_real_context;
