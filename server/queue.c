@@ -312,8 +312,7 @@ static int parse_line(struct queue_entry *e, const char *key, const char *value)
         e->message_size = strtoll(value, &end, 10);
         if (end == value || *end != '\0' || e->message_size < 0)
             return -1;
-    }
-    else if (strcmp(key, "rcpt") == 0)
+    } else if (strcmp(key, "rcpt") == 0)
         return parse_rcpt(e, value);
     else if (strcmp(key, "status") == 0 && last != NULL) {
         char status[16], remote[256];
