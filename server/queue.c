@@ -523,7 +523,7 @@ int queue_request_flush(const char *dir, char *why, size_t why_cap)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/flush", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return fail(why, why_cap, "open", path);
     close(fd);
