@@ -42,7 +42,8 @@ static unsigned parameter_bit(const char *key, size_t key_len)
                  {"SMTPUTF8", SEEN_SMTPUTF8},
                  {"AUTH", SEEN_AUTH}};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strlen(known[i].name) == key_len && strncasecmp(key, known[i].name, key_len) == 0)
+        if (strlen(known[i].name) == key_len &&
+            strncasecmp(key, known[i].name, key_len) == 0)
             return known[i].bit;
     return 0;
 }
@@ -75,7 +76,8 @@ static bool read_parameters(struct session *s, const char *p,
          * about the message. */
         unsigned bit = parameter_bit(p, key_len);
         if (bit != 0 && (seen & bit) != 0) {
-            session_reply(s, 501, "5.5.4", "Parameter %.*s given twice", (int)key_len, p);
+            session_reply(s, 501, "5.5.4", "Parameter %.*s given twice", (int)key_len,
+                          p);
             return false;
         }
         seen |= bit;

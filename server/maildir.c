@@ -201,8 +201,8 @@ FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostna
         return NULL;
     /* O_EXCL: if the name somehow exists (even as a planted link), fail
      * rather than overwrite; relative to the checked tmp/ folder. */
-    int fd = openat(tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
+    int fd =
+        openat(tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     close(tmp);
     if (fd < 0) {
         fail(why, why_cap, "open", path);
@@ -305,7 +305,7 @@ int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
     int tmp_fd = open_mailbox_dir(root, mailboxes[0], "tmp", false, why, why_cap);
     if (tmp_fd < 0)
         return -1;
-    int rc = -1;
+    int rc = -1, saved_errno;
     int *new_fds = malloc(count * sizeof *new_fds);
     bool *made = calloc(count, sizeof *made);
     if (new_fds == NULL || made == NULL) {
@@ -357,19 +357,17 @@ int maildir_deliver(const char *root, FILE *file, const char *tmp_path,
     rc = 0;
     goto out;
 
-rollback: {
-    int saved = errno; /* ENOSPC must reach the 452 */
+rollback:
+    saved_errno = errno; /* ENOSPC must reach the 452 */
     unlink_made(new_fds, name, made, count);
-    errno = saved;
-}
-out: {
-    int saved = errno;
+    errno = saved_errno;
+out:
+    saved_errno = errno;
     close_all(new_fds, count);
     close(tmp_fd);
     free(new_fds);
     free(made);
-    errno = saved;
-}
+    errno = saved_errno;
     return rc;
 }
 

@@ -314,8 +314,7 @@ static int parse_line(struct queue_entry *e, const char *key, const char *value)
         e->message_size = strtoll(value, &end, 10);
         if (end == value || *end != '\0' || e->message_size < 0)
             return -1;
-    }
-    else if (strcmp(key, "rcpt") == 0)
+    } else if (strcmp(key, "rcpt") == 0)
         return parse_rcpt(e, value);
     else if (strcmp(key, "status") == 0 && last != NULL) {
         char status[16], remote[256];
@@ -526,7 +525,7 @@ int queue_request_flush(const char *dir, char *why, size_t why_cap)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/flush", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return fail(why, why_cap, "open", path);
     close(fd);

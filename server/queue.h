@@ -43,9 +43,9 @@
 
 /* Where one recipient stands. */
 enum queue_state {
-    QUEUE_WAITING, /* not delivered yet: try (again) at next_attempt */
-    QUEUE_SENT,    /* the next hop said 250 (or it is in the local Maildir) */
-    QUEUE_BOUNCED, /* given up: the sender was (or is being) told */
+    QUEUE_WAITING,        /* not delivered yet: try (again) at next_attempt */
+    QUEUE_SENT,           /* the next hop said 250 (or it is in the local Maildir) */
+    QUEUE_BOUNCED,        /* given up: the sender was (or is being) told */
     QUEUE_BOUNCE_PENDING, /* given up, but the bounce could not be stored
                              yet (a full disk): the message stays queued
                              until it is, because the sender MUST be told

@@ -288,9 +288,8 @@ static void keep_bounce_pending(const struct runner *r, struct queue_entry *e,
             continue;
         }
         rcpt->state = QUEUE_BOUNCE_PENDING;
-        rcpt->next_attempt =
-            r->now + policy_retry_delay(r->config->retry_schedule,
-                                        r->config->retry_count, 1);
+        rcpt->next_attempt = r->now + policy_retry_delay(r->config->retry_schedule,
+                                                         r->config->retry_count, 1);
         event_log_write(r->log, "queue", "bounce_pending", "id", e->id, "to",
                         rcpt->address, NULL);
     }
@@ -377,10 +376,11 @@ static void process_message(const struct runner *r, const char *id, bool flush)
             bounced_now[i] = true;
         any_bounced = any_bounced || bounced_now[i];
     }
-    if (any_bounced)
-        keep_bounce_pending(r, &e, bounced_now,
-                            queue_send_bounce(r->config, r->log, r->now, &e,
-                                              bounced_now) == 0);
+    if (any_bounced) {
+        bool stored =
+            queue_send_bounce(r->config, r->log, r->now, &e, bounced_now) == 0;
+        keep_bounce_pending(r, &e, bounced_now, stored);
+    }
     for (size_t i = 0; i < e.count; i++)
         any_waiting = any_waiting || e.recipients[i].state == QUEUE_WAITING ||
                       e.recipients[i].state == QUEUE_BOUNCE_PENDING;

@@ -50,11 +50,18 @@ int safe_dir_check(int fd, const char *shown, char *why, size_t why_cap)
 int safe_dir_open(int parent_fd, const char *name, bool create, const char *shown,
                   char *why, size_t why_cap)
 {
-    if (create && mkdirat(parent_fd, name, 0700) < 0 && errno != EEXIST) {
-        snprintf(why, why_cap, "mkdir(%s): %s", shown, strerror(errno));
-        return -1;
+    const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    /* Usually the folder is there already: open first, and make it only
+     * when it is missing (mkdir locks the parent folder even when it then
+     * says EEXIST, which costs every delivery). */
+    int fd = openat(parent_fd, name, flags);
+    if (fd < 0 && errno != ELOOP && create) {
+        if (mkdirat(parent_fd, name, 0700) < 0 && errno != EEXIST) {
+            snprintf(why, why_cap, "mkdir(%s): %s", shown, strerror(errno));
+            return -1;
+        }
+        fd = openat(parent_fd, name, flags);
     }
-    int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int saved = errno;
         struct stat st;

@@ -172,7 +172,8 @@ int tls_ensure_self_signed(const char *cert_path, const char *key_path,
     if (dir_fd < 0)
         return -1;
     int have_key = plain_file(dir_fd, key_name, key_path, why, why_cap);
-    int have_cert = have_key < 0 ? -1 : plain_file(dir_fd, cert_name, cert_path, why, why_cap);
+    int have_cert =
+        have_key < 0 ? -1 : plain_file(dir_fd, cert_name, cert_path, why, why_cap);
     if (have_key < 0 || have_cert < 0) {
         close(dir_fd);
         return -1;
@@ -190,7 +191,8 @@ int tls_ensure_self_signed(const char *cert_path, const char *key_path,
         openssl_why(why, why_cap, "making a key");
     else if (cert == NULL)
         openssl_why(why, why_cap, "making a certificate");
-    else if ((rc = write_pem(dir_fd, key_name, key_path, write_key, key, why, why_cap)) == 0)
+    else if ((rc = write_pem(dir_fd, key_name, key_path, write_key, key, why,
+                             why_cap)) == 0)
         rc = write_pem(dir_fd, cert_name, cert_path, write_cert, cert, why, why_cap);
     X509_free(cert);
     EVP_PKEY_free(key);

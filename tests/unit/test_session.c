@@ -310,7 +310,7 @@ static void test_max_recipients_default(void **state)
     assert_int_equal(command(h, "MAIL FROM:<alice@alice.example>"), 250);
     char line[64];
     /* 100 users whose Maildirs exist: new names are made at most
-     * SESSION_MAX_NEW_MAILBOXES per session (see test_session_storage.c). */
+     * SESSION_MAX_NEW_MAILBOXES per session (test_session_hardening.c). */
     mkdir(h->maildir, 0700);
     for (int i = 1; i <= 100; i++) {
         char box[sizeof h->maildir + 16];

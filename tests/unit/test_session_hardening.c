@@ -196,7 +196,8 @@ static void send_with_received(struct harness *h, int old, int expected)
     assert_int_equal(command(h, "RCPT TO:<bob@bob.example>"), 250);
     assert_int_equal(command(h, "DATA"), 354);
     for (int i = 0; i < old; i++)
-        feed(h, "Received: from a.example by b.example; Mon, 1 Jan 2024 00:00:00 +0000");
+        feed(h,
+             "Received: from a.example by b.example; Mon, 1 Jan 2024 00:00:00 +0000");
     feed(h, "");
     feed(h, "body");
     assert_int_equal(command(h, "."), expected);
@@ -242,9 +243,9 @@ static void test_failed_delivery_leaves_no_copy(void **state)
     assert_true(fd >= 0);
     close(fd);
     const char *boxes[] = {"bob", "carol", "dave"};
-    assert_int_equal(
-        maildir_deliver(h->maildir, f, path, "1.M1P1Q1.test", boxes, 3, why, sizeof why),
-        -1);
+    assert_int_equal(maildir_deliver(h->maildir, f, path, "1.M1P1Q1.test", boxes, 3,
+                                     why, sizeof why),
+                     -1);
     assert_non_null(strstr(why, "link("));
     assert_int_equal(count_files(h, "carol", "new"), 0);
     assert_int_equal(count_files(h, "bob", "new"), 0);
@@ -263,9 +264,9 @@ static void test_planted_new_link_is_refused(void **state)
     assert_int_equal(rmdir(link_path), 0);
     assert_int_equal(symlink(elsewhere, link_path), 0);
     const char *boxes[] = {"bob"};
-    assert_int_equal(
-        maildir_deliver(h->maildir, f, path, "2.M1P1Q1.test", boxes, 1, why, sizeof why),
-        -1);
+    assert_int_equal(maildir_deliver(h->maildir, f, path, "2.M1P1Q1.test", boxes, 1,
+                                     why, sizeof why),
+                     -1);
     assert_non_null(strstr(why, "symbolic link"));
     DIR *d = opendir(elsewhere);
     int n = 0;
@@ -282,8 +283,8 @@ int main(void)
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(test_bare_lf_in_data_is_text, harness_setup,
                                         harness_teardown),
-        cmocka_unit_test_setup_teardown(test_error_budget_closes_with_421, harness_setup,
-                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(test_error_budget_closes_with_421,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_error_budget_counts_every_error,
                                         harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_size_minus_one_is_501, harness_setup,
