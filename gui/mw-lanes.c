@@ -11,12 +11,16 @@
 
 #include <math.h>
 
-#define HEADER_HEIGHT  70.0  /* the actor boxes */
+/* Sizes at the default text size (15 pt, a line of text LINE_PIXELS
+ * high); they grow and shrink with the text (Ctrl +/-), so a back row can
+ * read it and the rows still hold their labels. */
+#define LINE_PIXELS    24.0  /* a line of 15 pt text, as Pango lays it out */
+#define HEADER_HEIGHT  88.0  /* the actor boxes */
 #define ROW_HEIGHT     44.0  /* one line of the dialogue */
 #define GUTTER         110.0 /* left band with the phase names */
 #define BOX_WIDTH      190.0 /* an actor's name box */
+#define MIN_WIDTH      560.0 /* narrow enough for 1024 px with the panel open */
 #define FLIGHT_SECONDS 0.9   /* one arrow at speed 1 */
-#define MIN_WIDTH      1000
 
 struct _MwLanes {
     GtkWidget parent_instance;
@@ -31,12 +35,39 @@ struct _MwLanes {
     double speed;
     int selected;       /* selected row, or -1 */
     gboolean exporting; /* drawing for a file: every row, header on top */
+    double scale;       /* the text's height / LINE_PIXELS */
 };
 
 G_DEFINE_FINAL_TYPE(MwLanes, mw_lanes, GTK_TYPE_WIDGET)
 
 enum { SIGNAL_LANDED, SIGNAL_SELECTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+/* ----- sizes that follow the text -------------------------------------------- */
+
+static double header_height(MwLanes *self)
+{
+    return HEADER_HEIGHT * self->scale;
+}
+
+static double row_height(MwLanes *self)
+{
+    return ROW_HEIGHT * self->scale;
+}
+
+static double gutter(MwLanes *self)
+{
+    return GUTTER * self->scale;
+}
+
+static double box_width(MwLanes *self)
+{
+    return BOX_WIDTH * self->scale;
+}
+
+/* The text size has changed (the theme, Ctrl +/-): measure a line of it,
+ * lay every label out again, and ask for the new size. */
+static void mw_lanes_css_changed(GtkWidget *widget, GtkCssStyleChange *change);
 
 /* ----- colours: each kind of line has one, and a label too ---------------- */
 
@@ -88,13 +119,13 @@ static GdkRGBA phase_color(MwPhase phase)
 
 /* ----- geometry ----------------------------------------------------------- */
 
-/* Columns spread from GUTTER to the right edge; the gaps between them
+/* Columns spread from gutter(self) to the right edge; the gaps between them
  * are as wide as their weights say (a wire hop gets more room for its
  * labels than the step into a mailbox). */
 static double column_x(MwLanes *self, guint column)
 {
-    double left = GUTTER + BOX_WIDTH / 2;
-    double right = gtk_widget_get_width(GTK_WIDGET(self)) - BOX_WIDTH / 2 - 8;
+    double left = gutter(self) + box_width(self) / 2;
+    double right = gtk_widget_get_width(GTK_WIDGET(self)) - box_width(self) / 2 - 8;
     if (self->actors->len < 2)
         return left;
     double total = 0, before = 0;
@@ -133,8 +164,7 @@ static double scroll_offset(MwLanes *self)
 
 double mw_lanes_get_row_y(MwLanes *self, guint index)
 {
-    (void)self; /* every row has the same height, for now */
-    return HEADER_HEIGHT + index * ROW_HEIGHT;
+    return header_height(self) + index * row_height(self);
 }
 
 /* ----- the label of a row --------------------------------------------------- */
@@ -178,10 +208,10 @@ static void draw_lifelines(MwLanes *self, GtkSnapshot *snapshot, double height)
 {
     for (guint i = 0; i < self->actors->len; i++) {
         double x = column_x(self, i);
-        gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.6f, 0.6f, 0.6f, 1},
-                                  &GRAPHENE_RECT_INIT((float)x - 1,
-                                                      (float)HEADER_HEIGHT, 2,
-                                                      (float)(height - HEADER_HEIGHT)));
+        gtk_snapshot_append_color(
+            snapshot, &(GdkRGBA){0.6f, 0.6f, 0.6f, 1},
+            &GRAPHENE_RECT_INIT((float)x - 1, (float)header_height(self), 2,
+                                (float)(height - header_height(self))));
     }
 }
 
@@ -193,20 +223,20 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
     double width = gtk_widget_get_width(GTK_WIDGET(self));
     /* Five actors need narrower boxes than four: never wider than the
      * narrowest gap between two columns. */
-    double box_w = BOX_WIDTH;
+    double box_w = box_width(self);
     for (guint i = 0; i + 1 < self->actors->len; i++)
         box_w = MIN(box_w, column_x(self, i + 1) - column_x(self, i) - 10);
-    gtk_snapshot_append_color(
-        snapshot, &(GdkRGBA){1, 1, 1, 1},
-        &GRAPHENE_RECT_INIT(0, (float)top, (float)width, (float)HEADER_HEIGHT - 4));
+    gtk_snapshot_append_color(snapshot, &(GdkRGBA){1, 1, 1, 1},
+                              &GRAPHENE_RECT_INIT(0, (float)top, (float)width,
+                                                  (float)header_height(self) - 4));
     for (guint i = 0; i < self->actors->len; i++) {
         double x = column_x(self, i);
         GskRoundedRect box;
-        gsk_rounded_rect_init_from_rect(&box,
-                                        &GRAPHENE_RECT_INIT((float)(x - box_w / 2),
-                                                            (float)top + 6,
-                                                            (float)box_w, 56),
-                                        10);
+        gsk_rounded_rect_init_from_rect(
+            &box,
+            &GRAPHENE_RECT_INIT((float)(x - box_w / 2), (float)(top + 6 * self->scale),
+                                (float)box_w, (float)(80 * self->scale)),
+            10);
         gtk_snapshot_push_rounded_clip(snapshot, &box);
         gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.20f, 0.25f, 0.33f, 1},
                                   &box.bounds);
@@ -224,11 +254,15 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
         pango_layout_set_markup(layout, markup, -1);
         pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
         pango_layout_set_width(layout, (int)((box_w - 12) * PANGO_SCALE));
-        pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+        /* In a narrow window: two lines for the name, two for the
+         * program, and an ellipsis rather than text outside the box. */
+        pango_layout_set_height(layout, -2);
+        pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
         int lw, lh;
         pango_layout_get_pixel_size(layout, &lw, &lh);
-        draw_text(snapshot, layout, x - (box_w - 12) / 2, top + 34 - lh / 2.0,
-                  (GdkRGBA){1, 1, 1, 1});
+        draw_text(snapshot, layout, x - (box_w - 12) / 2,
+                  top + 46 * self->scale - lh / 2.0, (GdkRGBA){1, 1, 1, 1});
         g_object_unref(layout);
         g_free(markup);
     }
@@ -249,7 +283,7 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
             continue;
         /* Rows start..i-1 share a phase. */
         double y = mw_lanes_get_row_y(self, start);
-        double h = (i - start) * ROW_HEIGHT;
+        double h = (i - start) * row_height(self);
         GdkRGBA band = phase_color(first->phase);
         gtk_snapshot_append_color(
             snapshot, &band, &GRAPHENE_RECT_INIT(0, (float)y, (float)width, (float)h));
@@ -269,7 +303,7 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
                 : g_markup_printf_escaped("<small><b>%s</b></small>",
                                           mw_phase_name(first->phase));
         pango_layout_set_markup(layout, markup, -1);
-        pango_layout_set_width(layout, (int)((GUTTER - 16) * PANGO_SCALE));
+        pango_layout_set_width(layout, (int)((gutter(self) - 16) * PANGO_SCALE));
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
         draw_text(snapshot, layout, 10, y + 6, (GdkRGBA){0.3f, 0.3f, 0.3f, 1});
         g_object_unref(layout);
@@ -290,8 +324,8 @@ static void draw_mark(MwLanes *self, GtkSnapshot *snapshot, guint index)
     GdkRGBA red = rgba("#c62828");
     GdkRGBA tint = {0.78f, 0.16f, 0.16f, 0.08f};
     /* A little right of the gutter, so the phase's name stays readable. */
-    float x0 = (float)GUTTER + 8, w = (float)(width - GUTTER - 10),
-          h = (float)ROW_HEIGHT - 2;
+    float x0 = (float)gutter(self) + 8, w = (float)(width - gutter(self) - 10),
+          h = (float)row_height(self) - 2;
     float top = (float)y + 1;
     gtk_snapshot_append_color(snapshot, &tint, &GRAPHENE_RECT_INIT(x0, top, w, h));
     gtk_snapshot_append_color(snapshot, &red, &GRAPHENE_RECT_INIT(x0, top, w, 2));
@@ -304,7 +338,8 @@ static void draw_mark(MwLanes *self, GtkSnapshot *snapshot, guint index)
     pango_layout_set_markup(layout, "<b>✗</b> <small><b>differs</b></small>", -1);
     int lw, lh;
     pango_layout_get_pixel_size(layout, &lw, &lh);
-    draw_text(snapshot, layout, GUTTER + 14, y + (ROW_HEIGHT - lh) / 2.0, red);
+    draw_text(snapshot, layout, gutter(self) + 14, y + (row_height(self) - lh) / 2.0,
+              red);
     g_object_unref(layout);
 }
 
@@ -323,14 +358,16 @@ static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
     if ((int)index == self->selected) {
         GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
         gtk_snapshot_append_color(snapshot, &highlight,
-                                  &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1,
-                                                      (float)(width - GUTTER),
-                                                      (float)ROW_HEIGHT - 2));
+                                  &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
+                                                      (float)(width - gutter(self)),
+                                                      (float)row_height(self) - 2));
     }
     GskRoundedRect dot;
     gsk_rounded_rect_init_from_rect(
         &dot,
-        &GRAPHENE_RECT_INIT((float)x - 7, (float)(y + ROW_HEIGHT / 2 - 7), 14, 14), 7);
+        &GRAPHENE_RECT_INIT((float)x - 7, (float)(y + row_height(self) / 2 - 7), 14,
+                            14),
+        7);
     gtk_snapshot_push_rounded_clip(snapshot, &dot);
     gtk_snapshot_append_color(snapshot, &color, &dot.bounds);
     gtk_snapshot_pop(snapshot);
@@ -339,7 +376,7 @@ static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
     pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
     int lw, lh;
     pango_layout_get_pixel_size(layout, &lw, &lh);
-    draw_text(snapshot, layout, x + 14, y + (ROW_HEIGHT - lh) / 2.0, color);
+    draw_text(snapshot, layout, x + 14, y + (row_height(self) - lh) / 2.0, color);
 }
 
 static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
@@ -363,13 +400,13 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
         GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
         double width = gtk_widget_get_width(GTK_WIDGET(self));
         gtk_snapshot_append_color(snapshot, &highlight,
-                                  &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1,
-                                                      (float)(width - GUTTER),
-                                                      (float)ROW_HEIGHT - 2));
+                                  &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
+                                                      (float)(width - gutter(self)),
+                                                      (float)row_height(self) - 2));
     }
 
     /* The arrow's shaft... */
-    double arrow_y = y + ROW_HEIGHT - 10;
+    double arrow_y = y + row_height(self) - 10;
     double left = MIN(x0, tip), right = MAX(x0, tip);
     gtk_snapshot_append_color(snapshot, &color,
                               &GRAPHENE_RECT_INIT((float)left, (float)arrow_y - 1.5,
@@ -390,7 +427,7 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
     double span = fabs(x1 - x0) - 24;
     double width = gtk_widget_get_width(GTK_WIDGET(self));
     double room_right = width - MIN(x0, x1) - 24;
-    double room_left = MAX(x0, x1) - GUTTER - 24;
+    double room_left = MAX(x0, x1) - gutter(self) - 24;
     GdkRGBA text = color;
     text.alpha = (float)(0.35 + 0.65 * p);
     double label_x;
@@ -404,7 +441,7 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
         pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
         label_x = MIN(x0, x1) + 12;
     } else {
-        double right = MAX(x0, x1) - 12, room = right - GUTTER - 12;
+        double right = MAX(x0, x1) - 12, room = right - gutter(self) - 12;
         pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
         pango_layout_set_alignment(layout, PANGO_ALIGN_RIGHT);
         label_x = right - room;
@@ -442,7 +479,7 @@ static void mw_lanes_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     visible_part(self, &top, &view);
     for (guint i = 0; i < self->lines->len; i++) {
         double y = mw_lanes_get_row_y(self, i);
-        if (y + ROW_HEIGHT >= top && y <= top + view) {
+        if (y + row_height(self) >= top && y <= top + view) {
             draw_row(self, snapshot, i);
             draw_mark(self, snapshot, i);
         }
@@ -457,10 +494,10 @@ static void mw_lanes_measure(GtkWidget *widget, GtkOrientation orientation,
     (void)for_size;
     MwLanes *self = MW_LANES(widget);
     if (orientation == GTK_ORIENTATION_HORIZONTAL) {
-        *minimum = *natural = MIN_WIDTH;
+        *minimum = *natural = (int)(MIN_WIDTH * self->scale);
     } else {
         *minimum = *natural =
-            (int)(HEADER_HEIGHT + (self->lines->len + 1) * ROW_HEIGHT + 20);
+            (int)(header_height(self) + (self->lines->len + 1) * row_height(self) + 20);
     }
     *minimum_baseline = *natural_baseline = -1;
 }
@@ -609,14 +646,32 @@ static void on_click(GtkGestureClick *gesture, int n_press, double x, double y,
 {
     (void)gesture, (void)n_press, (void)x;
     MwLanes *self = data;
-    if (y < HEADER_HEIGHT)
+    if (y < header_height(self))
         return;
-    int row = (int)((y - HEADER_HEIGHT) / ROW_HEIGHT);
+    int row = (int)((y - header_height(self)) / row_height(self));
     if (row < (int)self->lines->len)
         mw_lanes_select(self, row);
 }
 
 /* ----- the GObject ------------------------------------------------------------ */
+
+static void mw_lanes_css_changed(GtkWidget *widget, GtkCssStyleChange *change)
+{
+    GTK_WIDGET_CLASS(mw_lanes_parent_class)->css_changed(widget, change);
+    MwLanes *self = MW_LANES(widget);
+    PangoLayout *probe = gtk_widget_create_pango_layout(widget, "Hg");
+    int w, h;
+    pango_layout_get_pixel_size(probe, &w, &h);
+    g_object_unref(probe);
+    double scale = h > 0 ? h / LINE_PIXELS : 1.0;
+    for (guint i = 0; i < self->layouts->len; i++)
+        pango_layout_context_changed(g_ptr_array_index(self->layouts, i));
+    if (fabs(scale - self->scale) > 0.01) {
+        self->scale = scale;
+        gtk_widget_queue_resize(widget);
+    }
+    gtk_widget_queue_draw(widget);
+}
 
 /* Once in a window: redraw when scrolled, since the actor boxes follow. */
 static void mw_lanes_root(GtkWidget *widget)
@@ -653,6 +708,7 @@ static void mw_lanes_init(MwLanes *self)
     self->flying = -1;
     self->selected = -1;
     self->speed = 1.0;
+    self->scale = 1.0;
     GtkGesture *click = gtk_gesture_click_new();
     g_signal_connect(click, "pressed", G_CALLBACK(on_click), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(click));
@@ -665,6 +721,7 @@ static void mw_lanes_class_init(MwLanesClass *klass)
     GTK_WIDGET_CLASS(klass)->snapshot = mw_lanes_snapshot;
     GTK_WIDGET_CLASS(klass)->measure = mw_lanes_measure;
     GTK_WIDGET_CLASS(klass)->root = mw_lanes_root;
+    GTK_WIDGET_CLASS(klass)->css_changed = mw_lanes_css_changed;
     signals[SIGNAL_LANDED] =
         g_signal_new("landed", MW_TYPE_LANES, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 1, G_TYPE_UINT);
