@@ -36,6 +36,9 @@ struct _MwLanes {
     int selected;       /* selected row, or -1 */
     gboolean exporting; /* drawing for a file: every row, header on top */
     double scale;       /* the text's height / LINE_PIXELS */
+    GArray *tops;       /* double: each row's top below the header, and one
+                           more, the end: a row is as tall as its label */
+    double laid_width;  /* the width the labels were laid out for, or -1 */
 };
 
 G_DEFINE_FINAL_TYPE(MwLanes, mw_lanes, GTK_TYPE_WIDGET)
@@ -70,6 +73,9 @@ static double box_width(MwLanes *self)
 static void mw_lanes_css_changed(GtkWidget *widget, GtkCssStyleChange *change);
 
 /* ----- colours: each kind of line has one, and a label too ---------------- */
+
+/* The selected row's background. */
+#define SELECTION ((GdkRGBA){1.0f, 0.93f, 0.55f, 0.9f})
 
 static GdkRGBA rgba(const char *spec)
 {
@@ -122,10 +128,10 @@ static GdkRGBA phase_color(MwPhase phase)
 /* Columns spread from gutter(self) to the right edge; the gaps between them
  * are as wide as their weights say (a wire hop gets more room for its
  * labels than the step into a mailbox). */
-static double column_x(MwLanes *self, guint column)
+static double column_x_in(MwLanes *self, guint column, double width)
 {
     double left = gutter(self) + box_width(self) / 2;
-    double right = gtk_widget_get_width(GTK_WIDGET(self)) - box_width(self) / 2 - 8;
+    double right = width - box_width(self) / 2 - 8;
     if (self->actors->len < 2)
         return left;
     double total = 0, before = 0;
@@ -136,6 +142,11 @@ static double column_x(MwLanes *self, guint column)
             before += w;
     }
     return left + (right - left) * before / total;
+}
+
+static double column_x(MwLanes *self, guint column)
+{
+    return column_x_in(self, column, gtk_widget_get_width(GTK_WIDGET(self)));
 }
 
 /* The part of the diagram in view: [*top, *top + *height). Without a
@@ -164,7 +175,83 @@ static double scroll_offset(MwLanes *self)
 
 double mw_lanes_get_row_y(MwLanes *self, guint index)
 {
-    return header_height(self) + index * row_height(self);
+    index = MIN(index, self->tops->len - 1);
+    return header_height(self) + g_array_index(self->tops, double, index);
+}
+
+static double row_height_of(MwLanes *self, guint index)
+{
+    return mw_lanes_get_row_y(self, index + 1) - mw_lanes_get_row_y(self, index);
+}
+
+/* Where a row's label goes, in a diagram this wide: its left edge, its
+ * width and its alignment. A label is never cut: it wraps, and its row
+ * grows to hold it (lay_out_row).
+ * - A note (from == to) goes right of its actor's dot.
+ * - An arrow's label rides above the arrow, from the sender's side, if
+ *   the arrow is long enough to carry it; else (into the mailbox, or a
+ *   hop among five actors) it uses the row on whichever side of the
+ *   arrow has more of it: the rest of the row is empty. */
+static void place_label(MwLanes *self, const MwLine *line, double width, double *x,
+                        double *w, PangoAlignment *align)
+{
+    if (line->from == line->to) {
+        double cx = column_x_in(self, line->from, width);
+        *x = cx + 14;
+        *w = width - cx - 24;
+        *align = PANGO_ALIGN_LEFT;
+        return;
+    }
+    double x0 = column_x_in(self, line->from, width);
+    double x1 = column_x_in(self, line->to, width);
+    double span = fabs(x1 - x0) - 24;
+    double room_right = width - MIN(x0, x1) - 24;
+    double room_left = MAX(x0, x1) - gutter(self) - 24;
+    if (span >= 320 * self->scale) {
+        *w = span;
+        *align = x1 >= x0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT;
+        *x = MIN(x0, x1) + 12;
+    } else if (room_right >= room_left) {
+        *w = room_right;
+        *align = PANGO_ALIGN_LEFT;
+        *x = MIN(x0, x1) + 12;
+    } else {
+        double right = MAX(x0, x1) - 12;
+        *w = right - gutter(self) - 12;
+        *align = PANGO_ALIGN_RIGHT;
+        *x = right - *w;
+    }
+    *w = MAX(*w, 40);
+}
+
+/* Lay one row's label out for this width; its row's height follows: the
+ * label above the arrow (or beside the dot), and room for the arrow. */
+static void lay_out_row(MwLanes *self, guint index, double width)
+{
+    const MwLine *line = g_ptr_array_index(self->lines, index);
+    PangoLayout *layout = g_ptr_array_index(self->layouts, index);
+    double x, w;
+    PangoAlignment align;
+    place_label(self, line, width, &x, &w, &align);
+    pango_layout_set_width(layout, (int)(w * PANGO_SCALE));
+    pango_layout_set_alignment(layout, align);
+    int lw, lh;
+    pango_layout_get_pixel_size(layout, &lw, &lh);
+    double height = line->from == line->to ? lh + 8 : lh + 20 * self->scale;
+    height = MAX(height, row_height(self));
+    g_array_set_size(self->tops, index + 1);
+    double top = g_array_index(self->tops, double, index);
+    double end = top + height;
+    g_array_append_val(self->tops, end);
+}
+
+/* Every row again: the width or the text size has changed. */
+static void lay_out_all(MwLanes *self, double width)
+{
+    self->laid_width = width;
+    g_array_set_size(self->tops, 1);
+    for (guint i = 0; i < self->lines->len; i++)
+        lay_out_row(self, i, width);
 }
 
 /* ----- the label of a row --------------------------------------------------- */
@@ -186,7 +273,9 @@ static PangoLayout *make_layout(MwLanes *self, const MwLine *line)
         markup = g_strdup_printf("<tt>%s</tt>", escaped);
     PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
     pango_layout_set_markup(layout, markup, -1);
-    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+    /* Wrapped, never cut: the record size an eavesdropper learns, the
+     * SIZE parameter, the next-try time are at the end of their lines. */
+    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
     g_free(markup);
     g_free(escaped);
     return layout;
@@ -283,7 +372,7 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
             continue;
         /* Rows start..i-1 share a phase. */
         double y = mw_lanes_get_row_y(self, start);
-        double h = (i - start) * row_height(self);
+        double h = mw_lanes_get_row_y(self, i) - y;
         GdkRGBA band = phase_color(first->phase);
         gtk_snapshot_append_color(
             snapshot, &band, &GRAPHENE_RECT_INIT(0, (float)y, (float)width, (float)h));
@@ -325,7 +414,7 @@ static void draw_mark(MwLanes *self, GtkSnapshot *snapshot, guint index)
     GdkRGBA tint = {0.78f, 0.16f, 0.16f, 0.08f};
     /* A little right of the gutter, so the phase's name stays readable. */
     float x0 = (float)gutter(self) + 8, w = (float)(width - gutter(self) - 10),
-          h = (float)row_height(self) - 2;
+          h = (float)row_height_of(self, index) - 2;
     float top = (float)y + 1;
     gtk_snapshot_append_color(snapshot, &tint, &GRAPHENE_RECT_INIT(x0, top, w, h));
     gtk_snapshot_append_color(snapshot, &red, &GRAPHENE_RECT_INIT(x0, top, w, 2));
@@ -343,6 +432,27 @@ static void draw_mark(MwLanes *self, GtkSnapshot *snapshot, guint index)
     g_object_unref(layout);
 }
 
+/* A row's label, over a backdrop of its band's colour: a lifeline it
+ * crosses passes behind the words, not through them. */
+static void draw_label(MwLanes *self, GtkSnapshot *snapshot, const MwLine *line,
+                       PangoLayout *layout, double x, double y, GdkRGBA color)
+{
+    /* (A file gets no selection: it is the diagram, not this moment.) */
+    gboolean selected = self->selected >= 0 && !self->exporting &&
+                        line == mw_lanes_get_line(self, (guint)self->selected);
+    PangoRectangle ink, logical;
+    pango_layout_get_pixel_extents(layout, &ink, &logical);
+    GdkRGBA backdrop = phase_color(line->phase);
+    backdrop.alpha = 0.85f;
+    if (selected)
+        backdrop = SELECTION;
+    gtk_snapshot_append_color(
+        snapshot, &backdrop,
+        &GRAPHENE_RECT_INIT((float)(x + logical.x - 3), (float)(y + logical.y),
+                            (float)logical.width + 6, (float)logical.height));
+    draw_text(snapshot, layout, x, y, color);
+}
+
 /* A note beside one actor (from == to): something it did on its own,
  * like queueing a letter. A dot on its lifeline, the words to its right. */
 static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
@@ -355,12 +465,13 @@ static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
     GdkRGBA color = line_color(line);
     color.alpha = (float)(0.35 + 0.65 * p);
     double width = gtk_widget_get_width(GTK_WIDGET(self));
-    if ((int)index == self->selected) {
-        GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
-        gtk_snapshot_append_color(snapshot, &highlight,
-                                  &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
-                                                      (float)(width - gutter(self)),
-                                                      (float)row_height(self) - 2));
+    if ((int)index == self->selected && !self->exporting) {
+        GdkRGBA highlight = SELECTION;
+        gtk_snapshot_append_color(
+            snapshot, &highlight,
+            &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
+                                (float)(width - gutter(self)),
+                                (float)row_height_of(self, index) - 2));
     }
     GskRoundedRect dot;
     gsk_rounded_rect_init_from_rect(
@@ -371,12 +482,12 @@ static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
     gtk_snapshot_push_rounded_clip(snapshot, &dot);
     gtk_snapshot_append_color(snapshot, &color, &dot.bounds);
     gtk_snapshot_pop(snapshot);
-    double room = width - x - 24;
-    pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
-    pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
+    double label_x, label_w;
+    PangoAlignment align;
+    place_label(self, line, width, &label_x, &label_w, &align);
     int lw, lh;
     pango_layout_get_pixel_size(layout, &lw, &lh);
-    draw_text(snapshot, layout, x + 14, y + (row_height(self) - lh) / 2.0, color);
+    draw_label(self, snapshot, line, layout, label_x, y + 4, color);
 }
 
 static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
@@ -396,17 +507,18 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
     double tip = x0 + (x1 - x0) * eased;
     GdkRGBA color = line_color(line);
 
-    if ((int)index == self->selected) {
-        GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
+    if ((int)index == self->selected && !self->exporting) {
+        GdkRGBA highlight = SELECTION;
         double width = gtk_widget_get_width(GTK_WIDGET(self));
-        gtk_snapshot_append_color(snapshot, &highlight,
-                                  &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
-                                                      (float)(width - gutter(self)),
-                                                      (float)row_height(self) - 2));
+        gtk_snapshot_append_color(
+            snapshot, &highlight,
+            &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
+                                (float)(width - gutter(self)),
+                                (float)row_height_of(self, index) - 2));
     }
 
-    /* The arrow's shaft... */
-    double arrow_y = y + row_height(self) - 10;
+    /* The arrow's shaft, under its label... */
+    double arrow_y = y + row_height_of(self, index) - 10 * self->scale;
     double left = MIN(x0, tip), right = MAX(x0, tip);
     gtk_snapshot_append_color(snapshot, &color,
                               &GRAPHENE_RECT_INIT((float)left, (float)arrow_y - 1.5,
@@ -420,33 +532,14 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
               color);
     g_object_unref(head);
 
-    /* The label rides above the arrow, from the sender's side. A short
-     * arrow (into the mailbox, or a hop among five actors) would leave no
-     * room, and the rest of its row is empty: then the label may use the
-     * row on whichever side of the arrow has more of it. */
-    double span = fabs(x1 - x0) - 24;
+    /* The label above the arrow (see place_label). */
     double width = gtk_widget_get_width(GTK_WIDGET(self));
-    double room_right = width - MIN(x0, x1) - 24;
-    double room_left = MAX(x0, x1) - gutter(self) - 24;
     GdkRGBA text = color;
     text.alpha = (float)(0.35 + 0.65 * p);
-    double label_x;
-    if (span >= 320) {
-        pango_layout_set_width(layout, (int)(span * PANGO_SCALE));
-        pango_layout_set_alignment(layout,
-                                   dir > 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT);
-        label_x = dir > 0 ? x0 + 12 : x1 + 12;
-    } else if (room_right >= room_left) {
-        pango_layout_set_width(layout, (int)(room_right * PANGO_SCALE));
-        pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
-        label_x = MIN(x0, x1) + 12;
-    } else {
-        double right = MAX(x0, x1) - 12, room = right - gutter(self) - 12;
-        pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
-        pango_layout_set_alignment(layout, PANGO_ALIGN_RIGHT);
-        label_x = right - room;
-    }
-    draw_text(snapshot, layout, label_x, y + 4, text);
+    double label_x, label_w;
+    PangoAlignment align;
+    place_label(self, line, width, &label_x, &label_w, &align);
+    draw_label(self, snapshot, line, layout, label_x, y + 4, text);
 
     /* Replies also say in words what their colour says ("2xx completion"),
      * beside the server that sent them: colour is never the only cue. */
@@ -479,7 +572,7 @@ static void mw_lanes_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     visible_part(self, &top, &view);
     for (guint i = 0; i < self->lines->len; i++) {
         double y = mw_lanes_get_row_y(self, i);
-        if (y + row_height(self) >= top && y <= top + view) {
+        if (y + row_height_of(self, i) >= top && y <= top + view) {
             draw_row(self, snapshot, i);
             draw_mark(self, snapshot, i);
         }
@@ -491,15 +584,27 @@ static void mw_lanes_measure(GtkWidget *widget, GtkOrientation orientation,
                              int for_size, int *minimum, int *natural,
                              int *minimum_baseline, int *natural_baseline)
 {
-    (void)for_size;
     MwLanes *self = MW_LANES(widget);
     if (orientation == GTK_ORIENTATION_HORIZONTAL) {
         *minimum = *natural = (int)(MIN_WIDTH * self->scale);
     } else {
+        /* As tall as the rows are for this width: wrapped labels. */
+        double width = for_size > 0 ? for_size : gtk_widget_get_width(widget);
+        if (width > 0 && width != self->laid_width)
+            lay_out_all(self, width);
         *minimum = *natural =
-            (int)(header_height(self) + (self->lines->len + 1) * row_height(self) + 20);
+            (int)(mw_lanes_get_row_y(self, self->lines->len) + row_height(self) + 20);
     }
     *minimum_baseline = *natural_baseline = -1;
+}
+
+static void mw_lanes_size_allocate(GtkWidget *widget, int width, int height,
+                                   int baseline)
+{
+    (void)height, (void)baseline;
+    MwLanes *self = MW_LANES(widget);
+    if (width != self->laid_width)
+        lay_out_all(self, width);
 }
 
 /* ----- motion --------------------------------------------------------------- */
@@ -539,6 +644,8 @@ guint mw_lanes_launch(MwLanes *self, MwLine *line)
     g_ptr_array_add(self->lines, line);
     g_ptr_array_add(self->layouts, make_layout(self, line));
     guint index = self->lines->len - 1;
+    double width = gtk_widget_get_width(GTK_WIDGET(self));
+    lay_out_row(self, index, width > 0 ? width : MIN_WIDTH * self->scale);
     self->flying = (int)index;
     self->progress = 0;
     if (self->tick_id == 0)
@@ -602,6 +709,7 @@ void mw_lanes_clear(MwLanes *self)
 {
     g_ptr_array_set_size(self->lines, 0);
     g_ptr_array_set_size(self->layouts, 0);
+    g_array_set_size(self->tops, 1);
     self->flying = -1;
     self->selected = -1;
     gtk_widget_queue_resize(GTK_WIDGET(self));
@@ -648,9 +756,12 @@ static void on_click(GtkGestureClick *gesture, int n_press, double x, double y,
     MwLanes *self = data;
     if (y < header_height(self))
         return;
-    int row = (int)((y - header_height(self)) / row_height(self));
-    if (row < (int)self->lines->len)
-        mw_lanes_select(self, row);
+    for (guint row = 0; row < self->lines->len; row++) {
+        if (y < mw_lanes_get_row_y(self, row + 1)) {
+            mw_lanes_select(self, (int)row);
+            return;
+        }
+    }
 }
 
 /* ----- the GObject ------------------------------------------------------------ */
@@ -666,10 +777,9 @@ static void mw_lanes_css_changed(GtkWidget *widget, GtkCssStyleChange *change)
     double scale = h > 0 ? h / LINE_PIXELS : 1.0;
     for (guint i = 0; i < self->layouts->len; i++)
         pango_layout_context_changed(g_ptr_array_index(self->layouts, i));
-    if (fabs(scale - self->scale) > 0.01) {
-        self->scale = scale;
-        gtk_widget_queue_resize(widget);
-    }
+    self->laid_width = -1; /* the labels' sizes have changed */
+    self->scale = scale;
+    gtk_widget_queue_resize(widget);
     gtk_widget_queue_draw(widget);
 }
 
@@ -696,6 +806,7 @@ static void mw_lanes_dispose(GObject *object)
     g_clear_pointer(&self->layouts, g_ptr_array_unref);
     g_clear_pointer(&self->actors, g_ptr_array_unref);
     g_clear_pointer(&self->gap_weights, g_array_unref);
+    g_clear_pointer(&self->tops, g_array_unref);
     G_OBJECT_CLASS(mw_lanes_parent_class)->dispose(object);
 }
 
@@ -709,6 +820,9 @@ static void mw_lanes_init(MwLanes *self)
     self->selected = -1;
     self->speed = 1.0;
     self->scale = 1.0;
+    self->laid_width = -1;
+    self->tops = g_array_new(FALSE, TRUE, sizeof(double));
+    g_array_set_size(self->tops, 1); /* tops[0] = 0: the first row's top */
     GtkGesture *click = gtk_gesture_click_new();
     g_signal_connect(click, "pressed", G_CALLBACK(on_click), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(click));
@@ -722,6 +836,7 @@ static void mw_lanes_class_init(MwLanesClass *klass)
     GTK_WIDGET_CLASS(klass)->measure = mw_lanes_measure;
     GTK_WIDGET_CLASS(klass)->root = mw_lanes_root;
     GTK_WIDGET_CLASS(klass)->css_changed = mw_lanes_css_changed;
+    GTK_WIDGET_CLASS(klass)->size_allocate = mw_lanes_size_allocate;
     signals[SIGNAL_LANDED] =
         g_signal_new("landed", MW_TYPE_LANES, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 1, G_TYPE_UINT);

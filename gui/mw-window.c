@@ -204,8 +204,10 @@ static void on_after_paint(GdkFrameClock *clock, gpointer data)
     gint64 now = gdk_frame_clock_get_frame_time(clock);
     if (self->first_frame_us == 0) {
         self->first_frame_us = g_get_monotonic_time();
-        g_print("mailwalk: first frame %.1f ms after start\n",
-                (self->first_frame_us - self->started_us) / 1000.0);
+        GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
+        g_print("mailwalk: first frame %.1f ms after start (renderer %s)\n",
+                (self->first_frame_us - self->started_us) / 1000.0,
+                renderer ? G_OBJECT_TYPE_NAME(renderer) : "none");
     }
     if (mw_lanes_is_flying(self->lanes) && self->last_paint_us != 0) {
         gint64 gap = now - self->last_paint_us;

@@ -855,10 +855,11 @@ static void on_client_exited(GObject *source, GAsyncResult *result, gpointer dat
                              ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
                              : -1;
     if (run->client_status != 0 && !run->headless) {
-        /* A row beside the client: it stopped, and why, where the story
-         * broke off (the status line says it again at the end). */
+        /* A row beside the client: it stopped, and why (a refusal it
+         * could not get past, or a reply that never came), where the
+         * story broke off; the status line says it again at the end. */
         char *outcome = client_outcome(run);
-        char *text = g_strdup_printf("the client gave up: it %s", outcome);
+        char *text = g_strdup_printf("the client stopped: it %s", outcome);
         Hop *hop = &run->hops[0];
         emit_line(run,
                   event_line(hop, "client_failed", hop->client_column,
