@@ -176,6 +176,36 @@ static void explain_reply(GString *out, GKeyFile *table, const MwLine *line)
                              "(RFC 5321 §4.2.1).</i>\n");
 }
 
+/* A line that crossed inside TLS, decrypted from the server's log: what
+ * it is (the command, the reply, the line of the letter), then how it
+ * travelled. A command was sealed by the client: its record is above it,
+ * and the server logged it after decrypting. A reply was logged before
+ * the server sealed it: its record is below. */
+static void explain_inside(GString *out, GKeyFile *table, const MwLine *line)
+{
+    MwLine *plain = mw_line_copy(line);
+    plain->kind = line->inside;
+    const char *prefix = "inside TLS: ";
+    if (g_str_has_prefix(line->text, prefix)) {
+        g_free(plain->text);
+        plain->text = g_strdup(line->text + strlen(prefix));
+    }
+    if (plain->kind == MW_LINE_REPLY) {
+        explain_reply(out, table, plain);
+        g_string_append(out, "\n");
+    } else {
+        char *group = mw_explain_group(table, plain);
+        if (group != NULL)
+            append_entry(out, table, group, TRUE, TRUE);
+        g_free(group);
+    }
+    append_entry(out, table,
+                 plain->kind == MW_LINE_REPLY ? "event:inside-reply"
+                                              : "event:inside-client",
+                 TRUE, FALSE);
+    mw_line_free(plain);
+}
+
 char *mw_explain_line(GKeyFile *table, const MwLine *line)
 {
     GString *out = g_string_new(NULL);
@@ -195,6 +225,8 @@ char *mw_explain_line(GKeyFile *table, const MwLine *line)
 
     if (line->kind == MW_LINE_REPLY) {
         explain_reply(out, table, line);
+    } else if (line->kind == MW_LINE_EVENT && line->inside != MW_LINE_EVENT) {
+        explain_inside(out, table, line);
     } else {
         char *group = mw_explain_group(table, line);
         if (group != NULL)

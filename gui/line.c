@@ -19,6 +19,7 @@ MwLine *mw_line_copy(const MwLine *line)
 MwLine *mw_line_new(MwLineKind kind, guint from, guint to, const char *text)
 {
     MwLine *line = g_new0(MwLine, 1);
+    line->inside = MW_LINE_EVENT;
     line->kind = kind;
     line->from = from;
     line->to = to;

@@ -51,6 +51,11 @@ typedef struct {
                              MW_ANSWERS_ words below; or NULL */
     char *mark;           /* a lab run: how the reference differed here
                              ("the reference answered ..."), or NULL */
+    MwLineKind inside;    /* a line decrypted inside TLS (event "inside"):
+                             the command, reply or message text it is, so
+                             it is coloured and explained as one (code,
+                             last, enhanced, data_part and answers are set
+                             as for that kind); MW_LINE_EVENT otherwise */
 } MwLine;
 
 /* What MwLine.answers says when a reply answers no command line: the

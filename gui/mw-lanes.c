@@ -86,7 +86,11 @@ static GdkRGBA rgba(const char *spec)
 
 static GdkRGBA line_color(const MwLine *line)
 {
-    switch (line->kind) {
+    /* A line decrypted inside TLS has the colour of what it is. */
+    MwLineKind kind = line->kind == MW_LINE_EVENT && line->inside != MW_LINE_EVENT
+                          ? line->inside
+                          : line->kind;
+    switch (kind) {
     case MW_LINE_COMMAND:
         return rgba("#1c4fa8");
     case MW_LINE_DATA:
@@ -543,7 +547,7 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
 
     /* Replies also say in words what their colour says ("2xx completion"),
      * beside the server that sent them: colour is never the only cue. */
-    if (line->kind == MW_LINE_REPLY) {
+    if (line->kind == MW_LINE_REPLY || line->inside == MW_LINE_REPLY) {
         PangoLayout *tag = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
         char *markup =
             g_markup_printf_escaped("<small>%s</small>", mw_reply_label(line->code));

@@ -395,18 +395,43 @@ static void show_inside(Server *server, const char *event, const char *json)
     gboolean in = strcmp(event, "line_in") == 0 || strcmp(event, "data_in") == 0;
     char *text = json_string(json, "text");
     char *valid = g_utf8_make_valid(text ? text : "", -1);
-    char *shown = g_strdup_printf("inside TLS: %s", valid);
-    /* The tap cannot read the commands any more, so the phase follows the
-     * decrypted ones. */
-    if (strcmp(event, "data_in") == 0)
-        hop->phase = MW_PHASE_TRANSFER;
-    else if (in)
-        hop->phase = mw_phase_of_command(valid);
     guint client = hop->client_column, srv = hop->server_column;
-    emit_line(server->run,
-              event_line(hop, "inside", in ? client : srv, in ? srv : client, shown),
-              FALSE);
-    g_free(shown);
+    MwLine *line = event_line(hop, "inside", in ? client : srv, in ? srv : client, "");
+    /* What it is, as classify() does for a line in the clear: the tap
+     * cannot read the commands any more, so the phase, the data's parts
+     * and what each reply answers follow the decrypted lines. */
+    if (strcmp(event, "data_in") == 0) {
+        line->inside = MW_LINE_DATA;
+        hop->phase = MW_PHASE_TRANSFER;
+        if (strcmp(valid, ".") == 0) {
+            line->data_part = MW_DATA_END;
+            g_queue_push_tail(&hop->awaiting, g_strdup(MW_ANSWERS_END_OF_DATA));
+        } else if (!hop->in_body && valid[0] == '\0') {
+            line->data_part = MW_DATA_SEPARATOR;
+            hop->in_body = TRUE;
+        } else {
+            line->data_part = hop->in_body ? MW_DATA_BODY : MW_DATA_HEADER;
+        }
+    } else if (in) {
+        line->inside = MW_LINE_COMMAND;
+        hop->phase = mw_phase_of_command(valid);
+        g_queue_push_tail(&hop->awaiting, g_strdup(valid));
+    } else {
+        line->inside = MW_LINE_REPLY;
+        g_free(line->text);
+        line->text = g_strdup(valid);
+        mw_line_parse_reply(line);
+        const char *head = g_queue_peek_head(&hop->awaiting);
+        line->answers = g_strdup(head ? head : MW_ANSWERS_NOTHING);
+        if (line->last)
+            g_free(g_queue_pop_head(&hop->awaiting));
+        if (line->code == 354)
+            hop->in_body = FALSE;
+    }
+    line->phase = line->inside == MW_LINE_DATA ? MW_PHASE_TRANSFER : hop->phase;
+    g_free(line->text);
+    line->text = g_strdup_printf("inside TLS: %s", valid);
+    emit_line(server->run, line, FALSE);
     g_free(valid);
     g_free(text);
 }
