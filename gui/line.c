@@ -79,6 +79,8 @@ const char *mw_phase_name(MwPhase phase)
         return "Mail transfer";
     case MW_PHASE_TERMINATION:
         return "Termination";
+    case MW_PHASE_READING:
+        return "After SMTP: reading";
     }
     return "";
 }
@@ -92,6 +94,8 @@ const char *mw_phase_short_name(MwPhase phase)
         return "transfer";
     case MW_PHASE_TERMINATION:
         return "termination";
+    case MW_PHASE_READING:
+        return "reading";
     }
     return "";
 }

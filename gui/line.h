@@ -21,6 +21,8 @@ typedef enum {
     MW_PHASE_SETUP,       /* connection setup: 220, HELO/EHLO (STARTTLS, AUTH) */
     MW_PHASE_TRANSFER,    /* mail transfer: MAIL, RCPT, DATA, text, "." */
     MW_PHASE_TERMINATION, /* termination: QUIT, 221, close */
+    MW_PHASE_READING,     /* not SMTP: the user agent reads the mailbox,
+                             a pull, after SMTP has ended (POP3, IMAP) */
 } MwPhase;
 
 /* Which part of the message a data line is. */

@@ -200,6 +200,7 @@ int main(int argc, char **argv)
     g_signal_connect(app, "shutdown", G_CALLBACK(on_shutdown), NULL);
     g_unix_signal_add(SIGINT, on_quit_signal, app);
     g_unix_signal_add(SIGTERM, on_quit_signal, app);
+    g_unix_signal_add(SIGHUP, on_quit_signal, app); /* the terminal closed */
 
     mw_window_set_accels(app, TRUE);
 

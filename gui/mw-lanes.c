@@ -123,6 +123,8 @@ static GdkRGBA phase_color(MwPhase phase)
         return rgba("#eef7ec");
     case MW_PHASE_TERMINATION:
         return rgba("#fbf0e6");
+    case MW_PHASE_READING:
+        return rgba("#f1eef6");
     }
     return rgba("white");
 }

@@ -920,22 +920,28 @@ static void on_diagram_file(GtkNativeDialog *dialog, int response, gpointer data
 static void action_save_transcript(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
-    choose_file(MW_WINDOW(widget), "Save Transcript", "transcript.txt",
-                G_CALLBACK(on_transcript_file));
+    MwWindow *self = MW_WINDOW(widget);
+    char *name = g_strdup_printf("%s.txt", self->scenario->id);
+    choose_file(self, "Save Transcript", name, G_CALLBACK(on_transcript_file));
+    g_free(name);
 }
 
 static void action_save_diagram(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
-    choose_file(MW_WINDOW(widget), "Save Diagram as PNG", "diagram.png",
-                G_CALLBACK(on_diagram_file));
+    MwWindow *self = MW_WINDOW(widget);
+    char *name = g_strdup_printf("%s.png", self->scenario->id);
+    choose_file(self, "Save Diagram as PNG", name, G_CALLBACK(on_diagram_file));
+    g_free(name);
 }
 
 static void action_save_svg(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
-    choose_file(MW_WINDOW(widget), "Save Diagram as SVG", "diagram.svg",
-                G_CALLBACK(on_diagram_file));
+    MwWindow *self = MW_WINDOW(widget);
+    char *name = g_strdup_printf("%s.svg", self->scenario->id);
+    choose_file(self, "Save Diagram as SVG", name, G_CALLBACK(on_diagram_file));
+    g_free(name);
 }
 
 /* ----- pictures ----------------------------------------------------------------- */

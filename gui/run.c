@@ -20,10 +20,12 @@
  */
 #include "run.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -648,7 +650,7 @@ static void emit_read_line(MwRun *run, gboolean asking, const char *text)
     Hop *hop = &run->hops[run->scenario->hops - 1];
     MwLine *line = event_line(hop, alice ? "read_bounce" : "read", asking ? agent : box,
                               asking ? box : agent, text);
-    line->phase = MW_PHASE_TERMINATION;
+    line->phase = MW_PHASE_READING;
     line->hop = 0;
     emit_line(run, line, FALSE);
 }
@@ -1419,11 +1421,53 @@ static void init_hop(MwRun *run, Hop *hop, guint number, guint client, guint ser
     hop->phase = MW_PHASE_SETUP;
 }
 
+static void remove_tree(const char *path);
+
+/* A window that died without stopping its run (SIGKILL, a lost display)
+ * left the run's folder behind, with TLS private keys and a password file
+ * in it. Each run writes its window's process id into its folder; at the
+ * next start, the folders whose window is gone are removed. Only those: a
+ * window that is still running keeps its own, and a folder without the
+ * file is not ours to judge. */
+static void remove_abandoned_runs(void)
+{
+    const char *tmp = g_get_tmp_dir();
+    GDir *dir = g_dir_open(tmp, 0, NULL);
+    if (dir == NULL)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        if (!g_str_has_prefix(name, "mailwalk-run-"))
+            continue;
+        char *folder = g_build_filename(tmp, name, NULL);
+        char *pid_file = g_build_filename(folder, "window.pid", NULL);
+        char *text = NULL;
+        if (g_file_get_contents(pid_file, &text, NULL, NULL)) {
+            gint64 pid = g_ascii_strtoll(text, NULL, 10);
+            /* kill(pid, 0) sends nothing: it asks whether pid exists. */
+            if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                remove_tree(folder);
+        }
+        g_free(text);
+        g_free(pid_file);
+        g_free(folder);
+    }
+    g_dir_close(dir);
+}
+
 gboolean mw_run_start(MwRun *run, GError **error)
 {
     run->last_activity_us = g_get_monotonic_time();
+    remove_abandoned_runs();
     run->dir = g_dir_make_tmp("mailwalk-run-XXXXXX", error);
     if (run->dir == NULL)
+        return FALSE;
+    char *pid_file = g_build_filename(run->dir, "window.pid", NULL);
+    char *pid = g_strdup_printf("%ld\n", (long)getpid());
+    gboolean written = g_file_set_contents(pid_file, pid, -1, error);
+    g_free(pid);
+    g_free(pid_file);
+    if (!written)
         return FALSE;
     /* Columns: [Alice's UA] [Alice's server] Bob's server, mailbox, reader. */
     guint hops = run->scenario->hops;
