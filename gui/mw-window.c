@@ -921,27 +921,27 @@ static void action_save_transcript(GtkWidget *widget, const char *name, GVariant
 {
     (void)name, (void)param;
     MwWindow *self = MW_WINDOW(widget);
-    char *name = g_strdup_printf("%s.txt", self->scenario->id);
-    choose_file(self, "Save Transcript", name, G_CALLBACK(on_transcript_file));
-    g_free(name);
+    char *file = g_strdup_printf("%s.txt", self->scenario->id);
+    choose_file(self, "Save Transcript", file, G_CALLBACK(on_transcript_file));
+    g_free(file);
 }
 
 static void action_save_diagram(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
     MwWindow *self = MW_WINDOW(widget);
-    char *name = g_strdup_printf("%s.png", self->scenario->id);
-    choose_file(self, "Save Diagram as PNG", name, G_CALLBACK(on_diagram_file));
-    g_free(name);
+    char *file = g_strdup_printf("%s.png", self->scenario->id);
+    choose_file(self, "Save Diagram as PNG", file, G_CALLBACK(on_diagram_file));
+    g_free(file);
 }
 
 static void action_save_svg(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
     MwWindow *self = MW_WINDOW(widget);
-    char *name = g_strdup_printf("%s.svg", self->scenario->id);
-    choose_file(self, "Save Diagram as SVG", name, G_CALLBACK(on_diagram_file));
-    g_free(name);
+    char *file = g_strdup_printf("%s.svg", self->scenario->id);
+    choose_file(self, "Save Diagram as SVG", file, G_CALLBACK(on_diagram_file));
+    g_free(file);
 }
 
 /* ----- pictures ----------------------------------------------------------------- */
