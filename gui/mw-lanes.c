@@ -60,7 +60,7 @@ static double row_height(MwLanes *self)
 
 static double gutter(MwLanes *self)
 {
-    return GUTTER * self->scale;
+    return GUTTER * MIN(self->scale, 1.5); /* the phase names wrap */
 }
 
 static double box_width(MwLanes *self)
@@ -343,7 +343,9 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
         PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
         char **parts = g_strsplit(g_ptr_array_index(self->actors, i), "\n", 2);
         char *markup = g_markup_printf_escaped("<span size='%s'><b>%s</b>\n%s</span>",
-                                               box_w < 170 ? "x-small" : "small",
+                                               box_w < 120 * self->scale   ? "xx-small"
+                                               : box_w < 170 * self->scale ? "x-small"
+                                                                           : "small",
                                                parts[0], parts[1] ? parts[1] : "");
         g_strfreev(parts);
         pango_layout_set_markup(layout, markup, -1);

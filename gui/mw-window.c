@@ -771,17 +771,28 @@ static void action_toggle_explanation(GtkWidget *widget, const char *name,
  * style.css times text_size, in a style provider of our own above it. */
 static void apply_text_size(MwWindow *self)
 {
+    /* The diagram and the explanation grow all the way; the scenario's
+     * summary, the status line and the hints at most by a third, so that
+     * at twice the size the diagram keeps its rows on a 720-pixel screen
+     * (the teacher tells the summary; the back row reads the lines). */
     static const struct {
         const char *selector;
         double points;
+        double most; /* the largest factor */
     } sizes[] = {
-        {"lanes", 15}, {".summary", 14},       {".explanation", 14},    {".status", 12},
-        {".hint", 13}, {".console entry", 14}, {".console button", 12},
+        {"lanes", 15, 3},
+        {".summary", 14, 1.34},
+        {".explanation", 14, 3},
+        {".status", 12, 1.34},
+        {".hint", 13, 1.34},
+        {".console entry", 14, 3},
+        {".console button", 12, 1.34},
     };
     GString *css = g_string_new(NULL);
     for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
         char number[G_ASCII_DTOSTR_BUF_SIZE];
-        g_ascii_dtostr(number, sizeof number, sizes[i].points * self->text_size);
+        g_ascii_dtostr(number, sizeof number,
+                       sizes[i].points * MIN(self->text_size, sizes[i].most));
         g_string_append_printf(css, "%s { font-size: %spt; }\n", sizes[i].selector,
                                number);
     }

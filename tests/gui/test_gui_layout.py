@@ -37,7 +37,7 @@ class LayoutTest(unittest.TestCase):
         shot = os.path.join(tmp, "%s-%dx%d.png" % (name, screen[0], screen[1]))
         result = subprocess.run(
             ["xvfb-run", "-a", "-s", "-screen 0 %dx%dx24" % screen, MAILWALK,
-             "--speed", "16", "--screenshot", shot] + list(extra),
+             "--speed", "16", "--exit-when-done", "--screenshot", shot] + list(extra),
             capture_output=True, text=True, timeout=240,
             env=dict(os.environ, GSK_RENDERER="cairo"))
         size = png_size(shot) if os.path.exists(shot) else None
