@@ -116,12 +116,37 @@ static char *answer_key(const char *answers)
  * message over (RFC 5321 §4.2.2 gives one meaning per code; the sequence
  * of §4.3.2 gives the rest). Groups "reply:CODE:ANSWER" in the table say
  * what the reply means here, after the general meaning of the code. */
+/* A line of EHLO's list names one extension ("250-SIZE 10485760"): its
+ * group is reply:250:EHLO:KEYWORD (RFC 5321 §4.1.1.1: "ehlo-keyword"),
+ * or NULL if the table has none (the first line, the greeting). */
+static char *ehlo_keyword_group(GKeyFile *table, const MwLine *line)
+{
+    const char *text = line->text;
+    if (strlen(text) < 5)
+        return NULL;
+    text += 4; /* "250-" or "250 " */
+    gsize len = strcspn(text, " =");
+    char *keyword = g_ascii_strup(text, (gssize)len);
+    char *group = g_strdup_printf("reply:%d:EHLO:%s", line->code, keyword);
+    g_free(keyword);
+    if (g_key_file_has_group(table, group))
+        return group;
+    g_free(group);
+    return NULL;
+}
+
 static void explain_reply_here(GString *out, GKeyFile *table, const MwLine *line)
 {
     char *key = answer_key(line->answers);
     if (key == NULL)
         return;
     char *group = g_strdup_printf("reply:%d:%s", line->code, key);
+    char *extension = strcmp(key, "EHLO") == 0 ? ehlo_keyword_group(table, line) : NULL;
+    if (extension != NULL) {
+        /* Each line of the list says what its own extension is for. */
+        g_free(group);
+        group = extension;
+    }
     char *text = get_escaped(table, group, "text");
     if (text != NULL) {
         char *asked = g_markup_escape_text(line->answers, -1);

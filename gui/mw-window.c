@@ -148,6 +148,17 @@ static gboolean scroll_to_end(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* The diagram has grown (a new row, a label that wrapped): while the
+ * window follows the newest line, keep it in view. Done when the height
+ * is known, not when the row is added: a row is as tall as its label. */
+static void on_diagram_grown(GtkAdjustment *adj, gpointer data)
+{
+    (void)adj;
+    MwWindow *self = data;
+    if (self->follow)
+        scroll_to_end(self);
+}
+
 /* ----- the end -------------------------------------------------------------- */
 
 static gboolean quit_app(gpointer data)
@@ -496,7 +507,7 @@ static void launch_next(MwWindow *self)
     self->flying_held = next->held;
     mw_lanes_launch(self->lanes, next->line); /* the lanes own the line now */
     g_free(next);
-    g_idle_add(scroll_to_end, self);
+    scroll_to_end(self);
     update_status(self);
 }
 
@@ -1099,6 +1110,8 @@ static void mw_window_init(MwWindow *self)
     g_object_unref(titles);
 
     g_signal_connect(self->lanes, "landed", G_CALLBACK(on_landed), self);
+    g_signal_connect_object(gtk_scrolled_window_get_vadjustment(self->scroller),
+                            "changed", G_CALLBACK(on_diagram_grown), self, 0);
     g_signal_connect(self->lanes, "selected", G_CALLBACK(on_selected), self);
 
     self->hint_buttons = g_ptr_array_new();

@@ -192,6 +192,20 @@ static void expect_in(const char *markup, const char *wanted)
         fail_msg("no \"%s\" in:\n%s", wanted, markup);
 }
 
+/* Issue 14: each line of EHLO's list says what its own extension is for,
+ * not the same sentence about the whole list. */
+static void test_each_ehlo_line_names_its_extension(void **state)
+{
+    (void)state;
+    expect_here("250-SIZE 10485760", "EHLO alice.example", "RFC 1870");
+    expect_here("250-PIPELINING", "EHLO alice.example", "RFC 2920");
+    expect_here("250-AUTH PLAIN LOGIN", "EHLO alice.example", "RFC 4954");
+    expect_here("250 HELP", "EHLO alice.example", "HELP");
+    /* The first line is the greeting: the list as a whole. */
+    expect_here("250-mx.bob.example Hello alice.example", "EHLO alice.example",
+                "every line after the first");
+}
+
 static void test_inside_tls_lines_are_what_they_are(void **state)
 {
     (void)state;
@@ -253,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_every_context_group_has_its_code),
         cmocka_unit_test(test_unknown_things_still_explain),
         cmocka_unit_test(test_inside_tls_lines_are_what_they_are),
+        cmocka_unit_test(test_each_ehlo_line_names_its_extension),
     };
     return cmocka_run_group_tests(tests, load_table, free_table);
 }
