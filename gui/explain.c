@@ -270,6 +270,10 @@ char *mw_explain_line(GKeyFile *table, const MwLine *line)
                                  "not a line on the wire.\n");
         g_free(group);
     }
+    /* A line that starts with a dot went out with two (the esmtp story's
+     * "note the doubled dot"). */
+    if (mw_line_is_dot_stuffed(line))
+        append_entry(out, table, "data:stuffed", TRUE, FALSE);
     g_string_append_printf(out, "\n<small>Phase: %s</small>",
                            mw_phase_name(line->phase));
     return g_string_free(out, FALSE);

@@ -100,6 +100,15 @@ const char *mw_phase_short_name(MwPhase phase)
     return "";
 }
 
+gboolean mw_line_is_dot_stuffed(const MwLine *line)
+{
+    MwLineKind kind = line->kind == MW_LINE_EVENT ? line->inside : line->kind;
+    const char *text = line->text;
+    if (line->kind == MW_LINE_EVENT && g_str_has_prefix(text, "inside TLS: "))
+        text += strlen("inside TLS: ");
+    return kind == MW_LINE_DATA && text[0] == '.' && text[1] == '.';
+}
+
 const char *mw_reply_label(int code)
 {
     switch (code / 100) {

@@ -84,6 +84,10 @@ const char *mw_phase_name(MwPhase phase);
 /* "setup", "transfer", "termination": for narrow places. */
 const char *mw_phase_short_name(MwPhase phase);
 
+/* A line of the letter that went out with a doubled leading dot (the
+ * sender's ".." for the writer's "."; RFC 5321 §4.5.2), not the end. */
+gboolean mw_line_is_dot_stuffed(const MwLine *line);
+
 /* "2xx completion", "5xx permanent failure"...: the label every reply
  * carries beside its colour, so colour is never the only cue. */
 const char *mw_reply_label(int code);

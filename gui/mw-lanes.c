@@ -551,10 +551,16 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
 
     /* Replies also say in words what their colour says ("2xx completion"),
      * beside the server that sent them: colour is never the only cue. */
-    if (line->kind == MW_LINE_REPLY || line->inside == MW_LINE_REPLY) {
+    /* A line of the letter that starts with a dot went out with one more
+     * (RFC 5321 §4.5.2): say so on the row that has it. */
+    const char *tag_text = NULL;
+    if (line->kind == MW_LINE_REPLY || line->inside == MW_LINE_REPLY)
+        tag_text = mw_reply_label(line->code);
+    else if (mw_line_is_dot_stuffed(line))
+        tag_text = "dot-stuffed";
+    if (tag_text != NULL) {
         PangoLayout *tag = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
-        char *markup =
-            g_markup_printf_escaped("<small>%s</small>", mw_reply_label(line->code));
+        char *markup = g_markup_printf_escaped("<small>%s</small>", tag_text);
         pango_layout_set_markup(tag, markup, -1);
         int tw, th;
         pango_layout_get_pixel_size(tag, &tw, &th);

@@ -206,6 +206,31 @@ static void test_each_ehlo_line_names_its_extension(void **state)
                 "every line after the first");
 }
 
+/* Issue 14: the row that carries a doubled dot says so. */
+static void test_dot_stuffing_is_marked(void **state)
+{
+    (void)state;
+    MwLine *line =
+        mw_line_new(MW_LINE_DATA, 0, 1, "..and a line that starts with a dot");
+    line->data_part = MW_DATA_BODY;
+    assert_true(mw_line_is_dot_stuffed(line));
+    char *markup = mw_explain_line(table, line);
+    assert_valid_markup(markup);
+    expect_in(markup, "Dot-stuffing");
+    g_free(markup);
+    mw_line_free(line);
+    /* The end of the letter, and a plain line, are not stuffed. */
+    line = mw_line_new(MW_LINE_DATA, 0, 1, ".");
+    assert_false(mw_line_is_dot_stuffed(line));
+    mw_line_free(line);
+    line = mw_line_new(MW_LINE_DATA, 0, 1, "Hi Bob.");
+    assert_false(mw_line_is_dot_stuffed(line));
+    markup = mw_explain_line(table, line);
+    assert_null(strstr(markup, "Dot-stuffing"));
+    g_free(markup);
+    mw_line_free(line);
+}
+
 static void test_inside_tls_lines_are_what_they_are(void **state)
 {
     (void)state;
@@ -268,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_unknown_things_still_explain),
         cmocka_unit_test(test_inside_tls_lines_are_what_they_are),
         cmocka_unit_test(test_each_ehlo_line_names_its_extension),
+        cmocka_unit_test(test_dot_stuffing_is_marked),
     };
     return cmocka_run_group_tests(tests, load_table, free_table);
 }
