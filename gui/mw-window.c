@@ -149,14 +149,18 @@ static gboolean scroll_to_end(gpointer data)
 }
 
 /* The diagram has grown (a new row, a label that wrapped): while the
- * window follows the newest line, keep it in view. Done when the height
- * is known, not when the row is added: a row is as tall as its label. */
+ * window follows the newest line, keep it in view. Done once the height
+ * is known, not when the row is added: a row is as tall as its label. Not
+ * in this handler itself: the scrolled window sets its old value back
+ * after "changed"; an idle of high priority comes after that and before
+ * the next frame is painted. */
 static void on_diagram_grown(GtkAdjustment *adj, gpointer data)
 {
     (void)adj;
     MwWindow *self = data;
     if (self->follow)
-        scroll_to_end(self);
+        g_idle_add_full(G_PRIORITY_HIGH_IDLE, scroll_to_end, g_object_ref(self),
+                        g_object_unref);
 }
 
 /* ----- the end -------------------------------------------------------------- */
