@@ -95,6 +95,8 @@ def above_the_actors(path):
         raise AssertionError("no actor boxes in the top of %s" % path)
     left, right = xs[0], xs[-1]
     band = y
+    while band > 0 and rows[band - 1][left] != (255, 255, 255):
+        band -= 1  # up through the boxes' rounded top edge (narrow boxes)
     while band > 0 and rows[band - 1][left] == (255, 255, 255):
         band -= 1  # up through the white band behind the boxes
     return rows[band - 1][left:right + 1], rows[band - 2][left:right + 1]
