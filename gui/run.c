@@ -327,8 +327,10 @@ static void on_connection_failed(MwTap *tap, guint conn, const char *message,
         g_strdup_printf("no answer: %s is not running (%s); the connection "
                         "closes without a greeting",
                         hop->number == 2 ? "Bob's server" : "the server", message);
+    /* A note beside the client that tried, not an arrow: the server that
+     * would have sent one is not running. */
     emit_line(hop->run,
-              event_line(hop, "refused", hop->server_column, hop->client_column, text),
+              event_line(hop, "refused", hop->client_column, hop->client_column, text),
               FALSE);
     g_free(text);
     maybe_finish(hop->run);
