@@ -116,12 +116,37 @@ static char *answer_key(const char *answers)
  * message over (RFC 5321 §4.2.2 gives one meaning per code; the sequence
  * of §4.3.2 gives the rest). Groups "reply:CODE:ANSWER" in the table say
  * what the reply means here, after the general meaning of the code. */
+/* A line of EHLO's list names one extension ("250-SIZE 10485760"): its
+ * group is reply:250:EHLO:KEYWORD (RFC 5321 §4.1.1.1: "ehlo-keyword"),
+ * or NULL if the table has none (the first line, the greeting). */
+static char *ehlo_keyword_group(GKeyFile *table, const MwLine *line)
+{
+    const char *text = line->text;
+    if (strlen(text) < 5)
+        return NULL;
+    text += 4; /* "250-" or "250 " */
+    gsize len = strcspn(text, " =");
+    char *keyword = g_ascii_strup(text, (gssize)len);
+    char *group = g_strdup_printf("reply:%d:EHLO:%s", line->code, keyword);
+    g_free(keyword);
+    if (g_key_file_has_group(table, group))
+        return group;
+    g_free(group);
+    return NULL;
+}
+
 static void explain_reply_here(GString *out, GKeyFile *table, const MwLine *line)
 {
     char *key = answer_key(line->answers);
     if (key == NULL)
         return;
     char *group = g_strdup_printf("reply:%d:%s", line->code, key);
+    char *extension = strcmp(key, "EHLO") == 0 ? ehlo_keyword_group(table, line) : NULL;
+    if (extension != NULL) {
+        /* Each line of the list says what its own extension is for. */
+        g_free(group);
+        group = extension;
+    }
     char *text = get_escaped(table, group, "text");
     if (text != NULL) {
         char *asked = g_markup_escape_text(line->answers, -1);
@@ -176,6 +201,36 @@ static void explain_reply(GString *out, GKeyFile *table, const MwLine *line)
                              "(RFC 5321 §4.2.1).</i>\n");
 }
 
+/* A line that crossed inside TLS, decrypted from the server's log: what
+ * it is (the command, the reply, the line of the letter), then how it
+ * travelled. A command was sealed by the client: its record is above it,
+ * and the server logged it after decrypting. A reply was logged before
+ * the server sealed it: its record is below. */
+static void explain_inside(GString *out, GKeyFile *table, const MwLine *line)
+{
+    MwLine *plain = mw_line_copy(line);
+    plain->kind = line->inside;
+    const char *prefix = "inside TLS: ";
+    if (g_str_has_prefix(line->text, prefix)) {
+        g_free(plain->text);
+        plain->text = g_strdup(line->text + strlen(prefix));
+    }
+    if (plain->kind == MW_LINE_REPLY) {
+        explain_reply(out, table, plain);
+        g_string_append(out, "\n");
+    } else {
+        char *group = mw_explain_group(table, plain);
+        if (group != NULL)
+            append_entry(out, table, group, TRUE, TRUE);
+        g_free(group);
+    }
+    append_entry(out, table,
+                 plain->kind == MW_LINE_REPLY ? "event:inside-reply"
+                                              : "event:inside-client",
+                 TRUE, FALSE);
+    mw_line_free(plain);
+}
+
 char *mw_explain_line(GKeyFile *table, const MwLine *line)
 {
     GString *out = g_string_new(NULL);
@@ -195,6 +250,8 @@ char *mw_explain_line(GKeyFile *table, const MwLine *line)
 
     if (line->kind == MW_LINE_REPLY) {
         explain_reply(out, table, line);
+    } else if (line->kind == MW_LINE_EVENT && line->inside != MW_LINE_EVENT) {
+        explain_inside(out, table, line);
     } else {
         char *group = mw_explain_group(table, line);
         if (group != NULL)
@@ -213,6 +270,10 @@ char *mw_explain_line(GKeyFile *table, const MwLine *line)
                                  "not a line on the wire.\n");
         g_free(group);
     }
+    /* A line that starts with a dot went out with two (the esmtp story's
+     * "note the doubled dot"). */
+    if (mw_line_is_dot_stuffed(line))
+        append_entry(out, table, "data:stuffed", TRUE, FALSE);
     g_string_append_printf(out, "\n<small>Phase: %s</small>",
                            mw_phase_name(line->phase));
     return g_string_free(out, FALSE);

@@ -19,6 +19,7 @@ MwLine *mw_line_copy(const MwLine *line)
 MwLine *mw_line_new(MwLineKind kind, guint from, guint to, const char *text)
 {
     MwLine *line = g_new0(MwLine, 1);
+    line->inside = MW_LINE_EVENT;
     line->kind = kind;
     line->from = from;
     line->to = to;
@@ -78,6 +79,8 @@ const char *mw_phase_name(MwPhase phase)
         return "Mail transfer";
     case MW_PHASE_TERMINATION:
         return "Termination";
+    case MW_PHASE_READING:
+        return "After SMTP: reading";
     }
     return "";
 }
@@ -91,8 +94,19 @@ const char *mw_phase_short_name(MwPhase phase)
         return "transfer";
     case MW_PHASE_TERMINATION:
         return "termination";
+    case MW_PHASE_READING:
+        return "reading";
     }
     return "";
+}
+
+gboolean mw_line_is_dot_stuffed(const MwLine *line)
+{
+    MwLineKind kind = line->kind == MW_LINE_EVENT ? line->inside : line->kind;
+    const char *text = line->text;
+    if (line->kind == MW_LINE_EVENT && g_str_has_prefix(text, "inside TLS: "))
+        text += strlen("inside TLS: ");
+    return kind == MW_LINE_DATA && text[0] == '.' && text[1] == '.';
 }
 
 const char *mw_reply_label(int code)

@@ -21,6 +21,8 @@ typedef enum {
     MW_PHASE_SETUP,       /* connection setup: 220, HELO/EHLO (STARTTLS, AUTH) */
     MW_PHASE_TRANSFER,    /* mail transfer: MAIL, RCPT, DATA, text, "." */
     MW_PHASE_TERMINATION, /* termination: QUIT, 221, close */
+    MW_PHASE_READING,     /* not SMTP: the user agent reads the mailbox,
+                             a pull, after SMTP has ended (POP3, IMAP) */
 } MwPhase;
 
 /* Which part of the message a data line is. */
@@ -51,6 +53,11 @@ typedef struct {
                              MW_ANSWERS_ words below; or NULL */
     char *mark;           /* a lab run: how the reference differed here
                              ("the reference answered ..."), or NULL */
+    MwLineKind inside;    /* a line decrypted inside TLS (event "inside"):
+                             the command, reply or message text it is, so
+                             it is coloured and explained as one (code,
+                             last, enhanced, data_part and answers are set
+                             as for that kind); MW_LINE_EVENT otherwise */
 } MwLine;
 
 /* What MwLine.answers says when a reply answers no command line: the
@@ -76,6 +83,10 @@ MwPhase mw_phase_of_command(const char *command_line);
 const char *mw_phase_name(MwPhase phase);
 /* "setup", "transfer", "termination": for narrow places. */
 const char *mw_phase_short_name(MwPhase phase);
+
+/* A line of the letter that went out with a doubled leading dot (the
+ * sender's ".." for the writer's "."; RFC 5321 §4.5.2), not the end. */
+gboolean mw_line_is_dot_stuffed(const MwLine *line);
 
 /* "2xx completion", "5xx permanent failure"...: the label every reply
  * carries beside its colour, so colour is never the only cue. */

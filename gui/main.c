@@ -54,6 +54,12 @@ static const GOptionEntry entries[] = {
      "With --pause-at: play on after SECONDS, as after a class has talked about "
      "the held line (the programs wait that long for it)",
      "SECONDS"},
+    {"text-size", 0, 0, G_OPTION_ARG_DOUBLE, &options.text_size,
+     "Text size: 1 is the default, 2 twice as large, for the back row (Ctrl +/- "
+     "in the window)",
+     "X"},
+    {"no-explanation", 0, 0, G_OPTION_ARG_NONE, &options.no_explanation,
+     "Start with the explanation panel hidden (F9 shows it)", NULL},
     {"timing", 0, 0, G_OPTION_ARG_NONE, &options.timing,
      "Print the time to the first frame and the frame rate (for benchmarks)", NULL},
     {"lab", 0, 0, G_OPTION_ARG_INT, &lab_number,
@@ -156,9 +162,33 @@ static gboolean on_quit_signal(gpointer app)
     return G_SOURCE_CONTINUE;
 }
 
+/* GTK 4.8 draws with OpenGL by default. On a machine with no GPU (a
+ * classroom's virtual machines, most CI), OpenGL is emulated on the CPU
+ * (llvmpipe): measured under Xvfb, 11-17 frames/s with 450 ms frames at
+ * 87% CPU, where GTK's cairo renderer gives 57-59 frames/s at 15% (see
+ * docs/performance.md). A GPU's driver shows itself as a render node in
+ * /dev/dri; without one, ask for cairo, unless the user chose a renderer
+ * (GSK_RENDERER) already. Before GTK starts: it reads the variable then. */
+static void choose_renderer(void)
+{
+    if (g_getenv("GSK_RENDERER") != NULL)
+        return;
+    gboolean gpu = FALSE;
+    GDir *dri = g_dir_open("/dev/dri", 0, NULL);
+    const char *name;
+    while (dri != NULL && (name = g_dir_read_name(dri)) != NULL)
+        if (g_str_has_prefix(name, "renderD"))
+            gpu = TRUE;
+    if (dri != NULL)
+        g_dir_close(dri);
+    if (!gpu)
+        g_setenv("GSK_RENDERER", "cairo", TRUE);
+}
+
 int main(int argc, char **argv)
 {
     options.started_us = g_get_monotonic_time();
+    choose_renderer();
     /* NON_UNIQUE: a class may open several windows, each its own scenario. */
     GtkApplication *app =
         gtk_application_new("org.mailwalk.Mailwalk", G_APPLICATION_NON_UNIQUE);
@@ -170,6 +200,7 @@ int main(int argc, char **argv)
     g_signal_connect(app, "shutdown", G_CALLBACK(on_shutdown), NULL);
     g_unix_signal_add(SIGINT, on_quit_signal, app);
     g_unix_signal_add(SIGTERM, on_quit_signal, app);
+    g_unix_signal_add(SIGHUP, on_quit_signal, app); /* the terminal closed */
 
     mw_window_set_accels(app, TRUE);
 

@@ -11,12 +11,16 @@
 
 #include <math.h>
 
-#define HEADER_HEIGHT  70.0  /* the actor boxes */
+/* Sizes at the default text size (15 pt, a line of text LINE_PIXELS
+ * high); they grow and shrink with the text (Ctrl +/-), so a back row can
+ * read it and the rows still hold their labels. */
+#define LINE_PIXELS    24.0  /* a line of 15 pt text, as Pango lays it out */
+#define HEADER_HEIGHT  88.0  /* the actor boxes */
 #define ROW_HEIGHT     44.0  /* one line of the dialogue */
 #define GUTTER         110.0 /* left band with the phase names */
 #define BOX_WIDTH      190.0 /* an actor's name box */
+#define MIN_WIDTH      560.0 /* narrow enough for 1024 px with the panel open */
 #define FLIGHT_SECONDS 0.9   /* one arrow at speed 1 */
-#define MIN_WIDTH      1000
 
 struct _MwLanes {
     GtkWidget parent_instance;
@@ -31,6 +35,10 @@ struct _MwLanes {
     double speed;
     int selected;       /* selected row, or -1 */
     gboolean exporting; /* drawing for a file: every row, header on top */
+    double scale;       /* the text's height / LINE_PIXELS */
+    GArray *tops;       /* double: each row's top below the header, and one
+                           more, the end: a row is as tall as its label */
+    double laid_width;  /* the width the labels were laid out for, or -1 */
 };
 
 G_DEFINE_FINAL_TYPE(MwLanes, mw_lanes, GTK_TYPE_WIDGET)
@@ -38,7 +46,36 @@ G_DEFINE_FINAL_TYPE(MwLanes, mw_lanes, GTK_TYPE_WIDGET)
 enum { SIGNAL_LANDED, SIGNAL_SELECTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+/* ----- sizes that follow the text -------------------------------------------- */
+
+static double header_height(MwLanes *self)
+{
+    return HEADER_HEIGHT * self->scale;
+}
+
+static double row_height(MwLanes *self)
+{
+    return ROW_HEIGHT * self->scale;
+}
+
+static double gutter(MwLanes *self)
+{
+    return GUTTER * MIN(self->scale, 1.5); /* the phase names wrap */
+}
+
+static double box_width(MwLanes *self)
+{
+    return BOX_WIDTH * self->scale;
+}
+
+/* The text size has changed (the theme, Ctrl +/-): measure a line of it,
+ * lay every label out again, and ask for the new size. */
+static void mw_lanes_css_changed(GtkWidget *widget, GtkCssStyleChange *change);
+
 /* ----- colours: each kind of line has one, and a label too ---------------- */
+
+/* The selected row's background. */
+#define SELECTION ((GdkRGBA){1.0f, 0.93f, 0.55f, 0.9f})
 
 static GdkRGBA rgba(const char *spec)
 {
@@ -49,7 +86,11 @@ static GdkRGBA rgba(const char *spec)
 
 static GdkRGBA line_color(const MwLine *line)
 {
-    switch (line->kind) {
+    /* A line decrypted inside TLS has the colour of what it is. */
+    MwLineKind kind = line->kind == MW_LINE_EVENT && line->inside != MW_LINE_EVENT
+                          ? line->inside
+                          : line->kind;
+    switch (kind) {
     case MW_LINE_COMMAND:
         return rgba("#1c4fa8");
     case MW_LINE_DATA:
@@ -82,19 +123,21 @@ static GdkRGBA phase_color(MwPhase phase)
         return rgba("#eef7ec");
     case MW_PHASE_TERMINATION:
         return rgba("#fbf0e6");
+    case MW_PHASE_READING:
+        return rgba("#f1eef6");
     }
     return rgba("white");
 }
 
 /* ----- geometry ----------------------------------------------------------- */
 
-/* Columns spread from GUTTER to the right edge; the gaps between them
+/* Columns spread from gutter(self) to the right edge; the gaps between them
  * are as wide as their weights say (a wire hop gets more room for its
  * labels than the step into a mailbox). */
-static double column_x(MwLanes *self, guint column)
+static double column_x_in(MwLanes *self, guint column, double width)
 {
-    double left = GUTTER + BOX_WIDTH / 2;
-    double right = gtk_widget_get_width(GTK_WIDGET(self)) - BOX_WIDTH / 2 - 8;
+    double left = gutter(self) + box_width(self) / 2;
+    double right = width - box_width(self) / 2 - 8;
     if (self->actors->len < 2)
         return left;
     double total = 0, before = 0;
@@ -105,6 +148,11 @@ static double column_x(MwLanes *self, guint column)
             before += w;
     }
     return left + (right - left) * before / total;
+}
+
+static double column_x(MwLanes *self, guint column)
+{
+    return column_x_in(self, column, gtk_widget_get_width(GTK_WIDGET(self)));
 }
 
 /* The part of the diagram in view: [*top, *top + *height). Without a
@@ -133,8 +181,83 @@ static double scroll_offset(MwLanes *self)
 
 double mw_lanes_get_row_y(MwLanes *self, guint index)
 {
-    (void)self; /* every row has the same height, for now */
-    return HEADER_HEIGHT + index * ROW_HEIGHT;
+    index = MIN(index, self->tops->len - 1);
+    return header_height(self) + g_array_index(self->tops, double, index);
+}
+
+static double row_height_of(MwLanes *self, guint index)
+{
+    return mw_lanes_get_row_y(self, index + 1) - mw_lanes_get_row_y(self, index);
+}
+
+/* Where a row's label goes, in a diagram this wide: its left edge, its
+ * width and its alignment. A label is never cut: it wraps, and its row
+ * grows to hold it (lay_out_row).
+ * - A note (from == to) goes right of its actor's dot.
+ * - An arrow's label rides above the arrow, from the sender's side, if
+ *   the arrow is long enough to carry it; else (into the mailbox, or a
+ *   hop among five actors) it uses the row on whichever side of the
+ *   arrow has more of it: the rest of the row is empty. */
+static void place_label(MwLanes *self, const MwLine *line, double width, double *x,
+                        double *w, PangoAlignment *align)
+{
+    if (line->from == line->to) {
+        double cx = column_x_in(self, line->from, width);
+        *x = cx + 14;
+        *w = width - cx - 24;
+        *align = PANGO_ALIGN_LEFT;
+        return;
+    }
+    double x0 = column_x_in(self, line->from, width);
+    double x1 = column_x_in(self, line->to, width);
+    double span = fabs(x1 - x0) - 24;
+    double room_right = width - MIN(x0, x1) - 24;
+    double room_left = MAX(x0, x1) - gutter(self) - 24;
+    if (span >= 320 * self->scale) {
+        *w = span;
+        *align = x1 >= x0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT;
+        *x = MIN(x0, x1) + 12;
+    } else if (room_right >= room_left) {
+        *w = room_right;
+        *align = PANGO_ALIGN_LEFT;
+        *x = MIN(x0, x1) + 12;
+    } else {
+        double right = MAX(x0, x1) - 12;
+        *w = right - gutter(self) - 12;
+        *align = PANGO_ALIGN_RIGHT;
+        *x = right - *w;
+    }
+    *w = MAX(*w, 40);
+}
+
+/* Lay one row's label out for this width; its row's height follows: the
+ * label above the arrow (or beside the dot), and room for the arrow. */
+static void lay_out_row(MwLanes *self, guint index, double width)
+{
+    const MwLine *line = g_ptr_array_index(self->lines, index);
+    PangoLayout *layout = g_ptr_array_index(self->layouts, index);
+    double x, w;
+    PangoAlignment align;
+    place_label(self, line, width, &x, &w, &align);
+    pango_layout_set_width(layout, (int)(w * PANGO_SCALE));
+    pango_layout_set_alignment(layout, align);
+    int lw, lh;
+    pango_layout_get_pixel_size(layout, &lw, &lh);
+    double height = line->from == line->to ? lh + 8 : lh + 20 * self->scale;
+    height = MAX(height, row_height(self));
+    g_array_set_size(self->tops, index + 1);
+    double top = g_array_index(self->tops, double, index);
+    double end = top + height;
+    g_array_append_val(self->tops, end);
+}
+
+/* Every row again: the width or the text size has changed. */
+static void lay_out_all(MwLanes *self, double width)
+{
+    self->laid_width = width;
+    g_array_set_size(self->tops, 1);
+    for (guint i = 0; i < self->lines->len; i++)
+        lay_out_row(self, i, width);
 }
 
 /* ----- the label of a row --------------------------------------------------- */
@@ -156,7 +279,9 @@ static PangoLayout *make_layout(MwLanes *self, const MwLine *line)
         markup = g_strdup_printf("<tt>%s</tt>", escaped);
     PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
     pango_layout_set_markup(layout, markup, -1);
-    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+    /* Wrapped, never cut: the record size an eavesdropper learns, the
+     * SIZE parameter, the next-try time are at the end of their lines. */
+    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
     g_free(markup);
     g_free(escaped);
     return layout;
@@ -178,10 +303,10 @@ static void draw_lifelines(MwLanes *self, GtkSnapshot *snapshot, double height)
 {
     for (guint i = 0; i < self->actors->len; i++) {
         double x = column_x(self, i);
-        gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.6f, 0.6f, 0.6f, 1},
-                                  &GRAPHENE_RECT_INIT((float)x - 1,
-                                                      (float)HEADER_HEIGHT, 2,
-                                                      (float)(height - HEADER_HEIGHT)));
+        gtk_snapshot_append_color(
+            snapshot, &(GdkRGBA){0.6f, 0.6f, 0.6f, 1},
+            &GRAPHENE_RECT_INIT((float)x - 1, (float)header_height(self), 2,
+                                (float)(height - header_height(self))));
     }
 }
 
@@ -193,20 +318,20 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
     double width = gtk_widget_get_width(GTK_WIDGET(self));
     /* Five actors need narrower boxes than four: never wider than the
      * narrowest gap between two columns. */
-    double box_w = BOX_WIDTH;
+    double box_w = box_width(self);
     for (guint i = 0; i + 1 < self->actors->len; i++)
         box_w = MIN(box_w, column_x(self, i + 1) - column_x(self, i) - 10);
-    gtk_snapshot_append_color(
-        snapshot, &(GdkRGBA){1, 1, 1, 1},
-        &GRAPHENE_RECT_INIT(0, (float)top, (float)width, (float)HEADER_HEIGHT - 4));
+    gtk_snapshot_append_color(snapshot, &(GdkRGBA){1, 1, 1, 1},
+                              &GRAPHENE_RECT_INIT(0, (float)top, (float)width,
+                                                  (float)header_height(self) - 4));
     for (guint i = 0; i < self->actors->len; i++) {
         double x = column_x(self, i);
         GskRoundedRect box;
-        gsk_rounded_rect_init_from_rect(&box,
-                                        &GRAPHENE_RECT_INIT((float)(x - box_w / 2),
-                                                            (float)top + 6,
-                                                            (float)box_w, 56),
-                                        10);
+        gsk_rounded_rect_init_from_rect(
+            &box,
+            &GRAPHENE_RECT_INIT((float)(x - box_w / 2), (float)(top + 6 * self->scale),
+                                (float)box_w, (float)(80 * self->scale)),
+            10);
         gtk_snapshot_push_rounded_clip(snapshot, &box);
         gtk_snapshot_append_color(snapshot, &(GdkRGBA){0.20f, 0.25f, 0.33f, 1},
                                   &box.bounds);
@@ -218,17 +343,23 @@ static void draw_actors(MwLanes *self, GtkSnapshot *snapshot)
         PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
         char **parts = g_strsplit(g_ptr_array_index(self->actors, i), "\n", 2);
         char *markup = g_markup_printf_escaped("<span size='%s'><b>%s</b>\n%s</span>",
-                                               box_w < 170 ? "x-small" : "small",
+                                               box_w < 120 * self->scale   ? "xx-small"
+                                               : box_w < 170 * self->scale ? "x-small"
+                                                                           : "small",
                                                parts[0], parts[1] ? parts[1] : "");
         g_strfreev(parts);
         pango_layout_set_markup(layout, markup, -1);
         pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
         pango_layout_set_width(layout, (int)((box_w - 12) * PANGO_SCALE));
-        pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+        /* In a narrow window: two lines for the name, two for the
+         * program, and an ellipsis rather than text outside the box. */
+        pango_layout_set_height(layout, -2);
+        pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
         int lw, lh;
         pango_layout_get_pixel_size(layout, &lw, &lh);
-        draw_text(snapshot, layout, x - (box_w - 12) / 2, top + 34 - lh / 2.0,
-                  (GdkRGBA){1, 1, 1, 1});
+        draw_text(snapshot, layout, x - (box_w - 12) / 2,
+                  top + 46 * self->scale - lh / 2.0, (GdkRGBA){1, 1, 1, 1});
         g_object_unref(layout);
         g_free(markup);
     }
@@ -249,7 +380,7 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
             continue;
         /* Rows start..i-1 share a phase. */
         double y = mw_lanes_get_row_y(self, start);
-        double h = (i - start) * ROW_HEIGHT;
+        double h = mw_lanes_get_row_y(self, i) - y;
         GdkRGBA band = phase_color(first->phase);
         gtk_snapshot_append_color(
             snapshot, &band, &GRAPHENE_RECT_INIT(0, (float)y, (float)width, (float)h));
@@ -269,7 +400,7 @@ static void draw_phases(MwLanes *self, GtkSnapshot *snapshot, double width)
                 : g_markup_printf_escaped("<small><b>%s</b></small>",
                                           mw_phase_name(first->phase));
         pango_layout_set_markup(layout, markup, -1);
-        pango_layout_set_width(layout, (int)((GUTTER - 16) * PANGO_SCALE));
+        pango_layout_set_width(layout, (int)((gutter(self) - 16) * PANGO_SCALE));
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
         draw_text(snapshot, layout, 10, y + 6, (GdkRGBA){0.3f, 0.3f, 0.3f, 1});
         g_object_unref(layout);
@@ -290,8 +421,8 @@ static void draw_mark(MwLanes *self, GtkSnapshot *snapshot, guint index)
     GdkRGBA red = rgba("#c62828");
     GdkRGBA tint = {0.78f, 0.16f, 0.16f, 0.08f};
     /* A little right of the gutter, so the phase's name stays readable. */
-    float x0 = (float)GUTTER + 8, w = (float)(width - GUTTER - 10),
-          h = (float)ROW_HEIGHT - 2;
+    float x0 = (float)gutter(self) + 8, w = (float)(width - gutter(self) - 10),
+          h = (float)row_height_of(self, index) - 2;
     float top = (float)y + 1;
     gtk_snapshot_append_color(snapshot, &tint, &GRAPHENE_RECT_INIT(x0, top, w, h));
     gtk_snapshot_append_color(snapshot, &red, &GRAPHENE_RECT_INIT(x0, top, w, 2));
@@ -304,8 +435,30 @@ static void draw_mark(MwLanes *self, GtkSnapshot *snapshot, guint index)
     pango_layout_set_markup(layout, "<b>✗</b> <small><b>differs</b></small>", -1);
     int lw, lh;
     pango_layout_get_pixel_size(layout, &lw, &lh);
-    draw_text(snapshot, layout, GUTTER + 14, y + (ROW_HEIGHT - lh) / 2.0, red);
+    draw_text(snapshot, layout, gutter(self) + 14, y + (row_height(self) - lh) / 2.0,
+              red);
     g_object_unref(layout);
+}
+
+/* A row's label, over a backdrop of its band's colour: a lifeline it
+ * crosses passes behind the words, not through them. */
+static void draw_label(MwLanes *self, GtkSnapshot *snapshot, const MwLine *line,
+                       PangoLayout *layout, double x, double y, GdkRGBA color)
+{
+    /* (A file gets no selection: it is the diagram, not this moment.) */
+    gboolean selected = self->selected >= 0 && !self->exporting &&
+                        line == mw_lanes_get_line(self, (guint)self->selected);
+    PangoRectangle ink, logical;
+    pango_layout_get_pixel_extents(layout, &ink, &logical);
+    GdkRGBA backdrop = phase_color(line->phase);
+    backdrop.alpha = 0.85f;
+    if (selected)
+        backdrop = SELECTION;
+    gtk_snapshot_append_color(
+        snapshot, &backdrop,
+        &GRAPHENE_RECT_INIT((float)(x + logical.x - 3), (float)(y + logical.y),
+                            (float)logical.width + 6, (float)logical.height));
+    draw_text(snapshot, layout, x, y, color);
 }
 
 /* A note beside one actor (from == to): something it did on its own,
@@ -320,26 +473,29 @@ static void draw_note(MwLanes *self, GtkSnapshot *snapshot, guint index)
     GdkRGBA color = line_color(line);
     color.alpha = (float)(0.35 + 0.65 * p);
     double width = gtk_widget_get_width(GTK_WIDGET(self));
-    if ((int)index == self->selected) {
-        GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
-        gtk_snapshot_append_color(snapshot, &highlight,
-                                  &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1,
-                                                      (float)(width - GUTTER),
-                                                      (float)ROW_HEIGHT - 2));
+    if ((int)index == self->selected && !self->exporting) {
+        GdkRGBA highlight = SELECTION;
+        gtk_snapshot_append_color(
+            snapshot, &highlight,
+            &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
+                                (float)(width - gutter(self)),
+                                (float)row_height_of(self, index) - 2));
     }
     GskRoundedRect dot;
     gsk_rounded_rect_init_from_rect(
         &dot,
-        &GRAPHENE_RECT_INIT((float)x - 7, (float)(y + ROW_HEIGHT / 2 - 7), 14, 14), 7);
+        &GRAPHENE_RECT_INIT((float)x - 7, (float)(y + row_height(self) / 2 - 7), 14,
+                            14),
+        7);
     gtk_snapshot_push_rounded_clip(snapshot, &dot);
     gtk_snapshot_append_color(snapshot, &color, &dot.bounds);
     gtk_snapshot_pop(snapshot);
-    double room = width - x - 24;
-    pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
-    pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
+    double label_x, label_w;
+    PangoAlignment align;
+    place_label(self, line, width, &label_x, &label_w, &align);
     int lw, lh;
     pango_layout_get_pixel_size(layout, &lw, &lh);
-    draw_text(snapshot, layout, x + 14, y + (ROW_HEIGHT - lh) / 2.0, color);
+    draw_label(self, snapshot, line, layout, label_x, y + 4, color);
 }
 
 static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
@@ -359,17 +515,18 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
     double tip = x0 + (x1 - x0) * eased;
     GdkRGBA color = line_color(line);
 
-    if ((int)index == self->selected) {
-        GdkRGBA highlight = {1.0f, 0.93f, 0.55f, 0.9f};
+    if ((int)index == self->selected && !self->exporting) {
+        GdkRGBA highlight = SELECTION;
         double width = gtk_widget_get_width(GTK_WIDGET(self));
-        gtk_snapshot_append_color(snapshot, &highlight,
-                                  &GRAPHENE_RECT_INIT((float)GUTTER, (float)y + 1,
-                                                      (float)(width - GUTTER),
-                                                      (float)ROW_HEIGHT - 2));
+        gtk_snapshot_append_color(
+            snapshot, &highlight,
+            &GRAPHENE_RECT_INIT((float)gutter(self), (float)y + 1,
+                                (float)(width - gutter(self)),
+                                (float)row_height_of(self, index) - 2));
     }
 
-    /* The arrow's shaft... */
-    double arrow_y = y + ROW_HEIGHT - 10;
+    /* The arrow's shaft, under its label... */
+    double arrow_y = y + row_height_of(self, index) - 10 * self->scale;
     double left = MIN(x0, tip), right = MAX(x0, tip);
     gtk_snapshot_append_color(snapshot, &color,
                               &GRAPHENE_RECT_INIT((float)left, (float)arrow_y - 1.5,
@@ -383,40 +540,27 @@ static void draw_row(MwLanes *self, GtkSnapshot *snapshot, guint index)
               color);
     g_object_unref(head);
 
-    /* The label rides above the arrow, from the sender's side. A short
-     * arrow (into the mailbox, or a hop among five actors) would leave no
-     * room, and the rest of its row is empty: then the label may use the
-     * row on whichever side of the arrow has more of it. */
-    double span = fabs(x1 - x0) - 24;
+    /* The label above the arrow (see place_label). */
     double width = gtk_widget_get_width(GTK_WIDGET(self));
-    double room_right = width - MIN(x0, x1) - 24;
-    double room_left = MAX(x0, x1) - GUTTER - 24;
     GdkRGBA text = color;
     text.alpha = (float)(0.35 + 0.65 * p);
-    double label_x;
-    if (span >= 320) {
-        pango_layout_set_width(layout, (int)(span * PANGO_SCALE));
-        pango_layout_set_alignment(layout,
-                                   dir > 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT);
-        label_x = dir > 0 ? x0 + 12 : x1 + 12;
-    } else if (room_right >= room_left) {
-        pango_layout_set_width(layout, (int)(room_right * PANGO_SCALE));
-        pango_layout_set_alignment(layout, PANGO_ALIGN_LEFT);
-        label_x = MIN(x0, x1) + 12;
-    } else {
-        double right = MAX(x0, x1) - 12, room = right - GUTTER - 12;
-        pango_layout_set_width(layout, (int)(room * PANGO_SCALE));
-        pango_layout_set_alignment(layout, PANGO_ALIGN_RIGHT);
-        label_x = right - room;
-    }
-    draw_text(snapshot, layout, label_x, y + 4, text);
+    double label_x, label_w;
+    PangoAlignment align;
+    place_label(self, line, width, &label_x, &label_w, &align);
+    draw_label(self, snapshot, line, layout, label_x, y + 4, text);
 
     /* Replies also say in words what their colour says ("2xx completion"),
      * beside the server that sent them: colour is never the only cue. */
-    if (line->kind == MW_LINE_REPLY) {
+    /* A line of the letter that starts with a dot went out with one more
+     * (RFC 5321 §4.5.2): say so on the row that has it. */
+    const char *tag_text = NULL;
+    if (line->kind == MW_LINE_REPLY || line->inside == MW_LINE_REPLY)
+        tag_text = mw_reply_label(line->code);
+    else if (mw_line_is_dot_stuffed(line))
+        tag_text = "dot-stuffed";
+    if (tag_text != NULL) {
         PangoLayout *tag = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
-        char *markup =
-            g_markup_printf_escaped("<small>%s</small>", mw_reply_label(line->code));
+        char *markup = g_markup_printf_escaped("<small>%s</small>", tag_text);
         pango_layout_set_markup(tag, markup, -1);
         int tw, th;
         pango_layout_get_pixel_size(tag, &tw, &th);
@@ -442,7 +586,7 @@ static void mw_lanes_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     visible_part(self, &top, &view);
     for (guint i = 0; i < self->lines->len; i++) {
         double y = mw_lanes_get_row_y(self, i);
-        if (y + ROW_HEIGHT >= top && y <= top + view) {
+        if (y + row_height_of(self, i) >= top && y <= top + view) {
             draw_row(self, snapshot, i);
             draw_mark(self, snapshot, i);
         }
@@ -454,15 +598,27 @@ static void mw_lanes_measure(GtkWidget *widget, GtkOrientation orientation,
                              int for_size, int *minimum, int *natural,
                              int *minimum_baseline, int *natural_baseline)
 {
-    (void)for_size;
     MwLanes *self = MW_LANES(widget);
     if (orientation == GTK_ORIENTATION_HORIZONTAL) {
-        *minimum = *natural = MIN_WIDTH;
+        *minimum = *natural = (int)(MIN_WIDTH * self->scale);
     } else {
+        /* As tall as the rows are for this width: wrapped labels. */
+        double width = for_size > 0 ? for_size : gtk_widget_get_width(widget);
+        if (width > 0 && width != self->laid_width)
+            lay_out_all(self, width);
         *minimum = *natural =
-            (int)(HEADER_HEIGHT + (self->lines->len + 1) * ROW_HEIGHT + 20);
+            (int)(mw_lanes_get_row_y(self, self->lines->len) + row_height(self) + 20);
     }
     *minimum_baseline = *natural_baseline = -1;
+}
+
+static void mw_lanes_size_allocate(GtkWidget *widget, int width, int height,
+                                   int baseline)
+{
+    (void)height, (void)baseline;
+    MwLanes *self = MW_LANES(widget);
+    if (width != self->laid_width)
+        lay_out_all(self, width);
 }
 
 /* ----- motion --------------------------------------------------------------- */
@@ -502,6 +658,8 @@ guint mw_lanes_launch(MwLanes *self, MwLine *line)
     g_ptr_array_add(self->lines, line);
     g_ptr_array_add(self->layouts, make_layout(self, line));
     guint index = self->lines->len - 1;
+    double width = gtk_widget_get_width(GTK_WIDGET(self));
+    lay_out_row(self, index, width > 0 ? width : MIN_WIDTH * self->scale);
     self->flying = (int)index;
     self->progress = 0;
     if (self->tick_id == 0)
@@ -565,6 +723,7 @@ void mw_lanes_clear(MwLanes *self)
 {
     g_ptr_array_set_size(self->lines, 0);
     g_ptr_array_set_size(self->layouts, 0);
+    g_array_set_size(self->tops, 1);
     self->flying = -1;
     self->selected = -1;
     gtk_widget_queue_resize(GTK_WIDGET(self));
@@ -609,14 +768,34 @@ static void on_click(GtkGestureClick *gesture, int n_press, double x, double y,
 {
     (void)gesture, (void)n_press, (void)x;
     MwLanes *self = data;
-    if (y < HEADER_HEIGHT)
+    if (y < header_height(self))
         return;
-    int row = (int)((y - HEADER_HEIGHT) / ROW_HEIGHT);
-    if (row < (int)self->lines->len)
-        mw_lanes_select(self, row);
+    for (guint row = 0; row < self->lines->len; row++) {
+        if (y < mw_lanes_get_row_y(self, row + 1)) {
+            mw_lanes_select(self, (int)row);
+            return;
+        }
+    }
 }
 
 /* ----- the GObject ------------------------------------------------------------ */
+
+static void mw_lanes_css_changed(GtkWidget *widget, GtkCssStyleChange *change)
+{
+    GTK_WIDGET_CLASS(mw_lanes_parent_class)->css_changed(widget, change);
+    MwLanes *self = MW_LANES(widget);
+    PangoLayout *probe = gtk_widget_create_pango_layout(widget, "Hg");
+    int w, h;
+    pango_layout_get_pixel_size(probe, &w, &h);
+    g_object_unref(probe);
+    double scale = h > 0 ? h / LINE_PIXELS : 1.0;
+    for (guint i = 0; i < self->layouts->len; i++)
+        pango_layout_context_changed(g_ptr_array_index(self->layouts, i));
+    self->laid_width = -1; /* the labels' sizes have changed */
+    self->scale = scale;
+    gtk_widget_queue_resize(widget);
+    gtk_widget_queue_draw(widget);
+}
 
 /* Once in a window: redraw when scrolled, since the actor boxes follow. */
 static void mw_lanes_root(GtkWidget *widget)
@@ -641,6 +820,7 @@ static void mw_lanes_dispose(GObject *object)
     g_clear_pointer(&self->layouts, g_ptr_array_unref);
     g_clear_pointer(&self->actors, g_ptr_array_unref);
     g_clear_pointer(&self->gap_weights, g_array_unref);
+    g_clear_pointer(&self->tops, g_array_unref);
     G_OBJECT_CLASS(mw_lanes_parent_class)->dispose(object);
 }
 
@@ -653,6 +833,10 @@ static void mw_lanes_init(MwLanes *self)
     self->flying = -1;
     self->selected = -1;
     self->speed = 1.0;
+    self->scale = 1.0;
+    self->laid_width = -1;
+    self->tops = g_array_new(FALSE, TRUE, sizeof(double));
+    g_array_set_size(self->tops, 1); /* tops[0] = 0: the first row's top */
     GtkGesture *click = gtk_gesture_click_new();
     g_signal_connect(click, "pressed", G_CALLBACK(on_click), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(click));
@@ -665,6 +849,8 @@ static void mw_lanes_class_init(MwLanesClass *klass)
     GTK_WIDGET_CLASS(klass)->snapshot = mw_lanes_snapshot;
     GTK_WIDGET_CLASS(klass)->measure = mw_lanes_measure;
     GTK_WIDGET_CLASS(klass)->root = mw_lanes_root;
+    GTK_WIDGET_CLASS(klass)->css_changed = mw_lanes_css_changed;
+    GTK_WIDGET_CLASS(klass)->size_allocate = mw_lanes_size_allocate;
     signals[SIGNAL_LANDED] =
         g_signal_new("landed", MW_TYPE_LANES, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 1, G_TYPE_UINT);

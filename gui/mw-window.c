@@ -48,7 +48,8 @@ struct _MwWindow {
     GtkLabel *status_label;
     GtkLabel *explanation_label;
     GtkBox *console_box;
-    GtkBox *hint_box;
+    GtkFlowBox *hint_box;
+    GtkToggleButton *explain_toggle;
     GtkLabel *hint_label;
     GtkEntry *console_entry;
     /* State */
@@ -74,10 +75,12 @@ struct _MwWindow {
     gboolean done_reported;  /* ...and the queue has drained since */
     gboolean run_ok;
     char *finish_message;
-    MwConsole console;       /* the typed console: where the dialogue stands */
-    GPtrArray *hint_buttons; /* GtkWidget*, the suggestions shown now */
-    char **typed_lines;      /* --type: the lines still to type, or NULL */
-    guint next_typed;        /* index of the next one */
+    MwConsole console;        /* the typed console: where the dialogue stands */
+    GPtrArray *hint_buttons;  /* GtkWidget*, the suggestions shown now */
+    char **typed_lines;       /* --type: the lines still to type, or NULL */
+    guint next_typed;         /* index of the next one */
+    double text_size;         /* 1 is the default; Ctrl +/- */
+    GtkCssProvider *text_css; /* the font sizes for text_size */
     /* --timing: what the benchmark reads (frame clock times, in us) */
     gint64 started_us;     /* when the window was made */
     gint64 first_frame_us; /* when the first frame was painted, or 0 */
@@ -145,6 +148,21 @@ static gboolean scroll_to_end(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* The diagram has grown (a new row, a label that wrapped): while the
+ * window follows the newest line, keep it in view. Done once the height
+ * is known, not when the row is added: a row is as tall as its label. Not
+ * in this handler itself: the scrolled window sets its old value back
+ * after "changed"; an idle of high priority comes after that and before
+ * the next frame is painted. */
+static void on_diagram_grown(GtkAdjustment *adj, gpointer data)
+{
+    (void)adj;
+    MwWindow *self = data;
+    if (self->follow)
+        g_idle_add_full(G_PRIORITY_HIGH_IDLE, scroll_to_end, g_object_ref(self),
+                        g_object_unref);
+}
+
 /* ----- the end -------------------------------------------------------------- */
 
 static gboolean quit_app(gpointer data)
@@ -201,8 +219,10 @@ static void on_after_paint(GdkFrameClock *clock, gpointer data)
     gint64 now = gdk_frame_clock_get_frame_time(clock);
     if (self->first_frame_us == 0) {
         self->first_frame_us = g_get_monotonic_time();
-        g_print("mailwalk: first frame %.1f ms after start\n",
-                (self->first_frame_us - self->started_us) / 1000.0);
+        GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
+        g_print("mailwalk: first frame %.1f ms after start (renderer %s)\n",
+                (self->first_frame_us - self->started_us) / 1000.0,
+                renderer ? G_OBJECT_TYPE_NAME(renderer) : "none");
     }
     if (mw_lanes_is_flying(self->lanes) && self->last_paint_us != 0) {
         gint64 gap = now - self->last_paint_us;
@@ -270,7 +290,7 @@ static void on_hint_clicked(GtkButton *button, gpointer data)
 static void update_hints(MwWindow *self)
 {
     for (guint i = 0; i < self->hint_buttons->len; i++)
-        gtk_box_remove(self->hint_box, g_ptr_array_index(self->hint_buttons, i));
+        gtk_flow_box_remove(self->hint_box, g_ptr_array_index(self->hint_buttons, i));
     g_ptr_array_set_size(self->hint_buttons, 0);
 
     char *group =
@@ -292,10 +312,7 @@ static void update_hints(MwWindow *self)
         g_object_set_data_full(G_OBJECT(button), "mailwalk-line", g_strdup(lines[i]),
                                g_free);
         g_signal_connect(button, "clicked", G_CALLBACK(on_hint_clicked), self);
-        /* The buttons come first, the sentence after them. */
-        gtk_box_insert_child_after(
-            self->hint_box, button,
-            i == 0 ? NULL : g_ptr_array_index(self->hint_buttons, i - 1));
+        gtk_flow_box_insert(self->hint_box, button, -1);
         g_ptr_array_add(self->hint_buttons, button);
     }
     g_strfreev(lines);
@@ -494,7 +511,7 @@ static void launch_next(MwWindow *self)
     self->flying_held = next->held;
     mw_lanes_launch(self->lanes, next->line); /* the lanes own the line now */
     g_free(next);
-    g_idle_add(scroll_to_end, self);
+    scroll_to_end(self);
     update_status(self);
 }
 
@@ -744,6 +761,93 @@ static void action_slower(GtkWidget *widget, const char *name, GVariant *param)
     set_speed(self, mw_lanes_get_speed(self->lanes) / 2);
 }
 
+static void action_forward(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    int selected = mw_lanes_get_selected(self->lanes);
+    int last = (int)mw_lanes_get_count(self->lanes) - 1;
+    /* Back at the newest line, the explanation follows new lines again. */
+    self->follow = selected + 1 >= last;
+    if (selected < last)
+        mw_lanes_select(self->lanes, selected + 1);
+}
+
+static void action_toggle_explanation(GtkWidget *widget, const char *name,
+                                      GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    gtk_toggle_button_set_active(self->explain_toggle,
+                                 !gtk_toggle_button_get_active(self->explain_toggle));
+}
+
+/* The text's size, for the back row of a classroom: every font size of
+ * style.css times text_size, in a style provider of our own above it. */
+static void apply_text_size(MwWindow *self)
+{
+    /* The diagram and the explanation grow all the way; the scenario's
+     * summary, the status line and the hints at most by a third, so that
+     * at twice the size the diagram keeps its rows on a 720-pixel screen
+     * (the teacher tells the summary; the back row reads the lines). */
+    static const struct {
+        const char *selector;
+        double points;
+        double most; /* the largest factor */
+    } sizes[] = {
+        {"lanes", 15, 3},
+        {".summary", 14, 1.34},
+        {".explanation", 14, 3},
+        {".status", 12, 1.34},
+        {".hint", 13, 1.34},
+        {".console entry", 14, 3},
+        {".console button", 12, 1.34},
+    };
+    GString *css = g_string_new(NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        char number[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_dtostr(number, sizeof number,
+                       sizes[i].points * MIN(self->text_size, sizes[i].most));
+        g_string_append_printf(css, "%s { font-size: %spt; }\n", sizes[i].selector,
+                               number);
+    }
+    if (self->text_css == NULL) {
+        self->text_css = gtk_css_provider_new();
+        gtk_style_context_add_provider_for_display(
+            gtk_widget_get_display(GTK_WIDGET(self)),
+            GTK_STYLE_PROVIDER(self->text_css),
+            GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
+    }
+    gtk_css_provider_load_from_data(self->text_css, css->str, (gssize)css->len);
+    g_string_free(css, TRUE);
+}
+
+void mw_window_set_text_size(MwWindow *self, double size)
+{
+    self->text_size = CLAMP(size, 0.5, 3.0);
+    apply_text_size(self);
+}
+
+static void action_text_larger(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    mw_window_set_text_size(self, self->text_size * 1.25);
+}
+
+static void action_text_smaller(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    MwWindow *self = MW_WINDOW(widget);
+    mw_window_set_text_size(self, self->text_size / 1.25);
+}
+
+static void action_text_normal(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name, (void)param;
+    mw_window_set_text_size(MW_WINDOW(widget), 1.0);
+}
+
 /* The transcript as text: "C:"/"S:" lines, as in the RFC's examples. */
 static char *transcript_text(MwWindow *self)
 {
@@ -842,22 +946,28 @@ static void on_diagram_file(GtkNativeDialog *dialog, int response, gpointer data
 static void action_save_transcript(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
-    choose_file(MW_WINDOW(widget), "Save Transcript", "transcript.txt",
-                G_CALLBACK(on_transcript_file));
+    MwWindow *self = MW_WINDOW(widget);
+    char *file = g_strdup_printf("%s.txt", self->scenario->id);
+    choose_file(self, "Save Transcript", file, G_CALLBACK(on_transcript_file));
+    g_free(file);
 }
 
 static void action_save_diagram(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
-    choose_file(MW_WINDOW(widget), "Save Diagram as PNG", "diagram.png",
-                G_CALLBACK(on_diagram_file));
+    MwWindow *self = MW_WINDOW(widget);
+    char *file = g_strdup_printf("%s.png", self->scenario->id);
+    choose_file(self, "Save Diagram as PNG", file, G_CALLBACK(on_diagram_file));
+    g_free(file);
 }
 
 static void action_save_svg(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name, (void)param;
-    choose_file(MW_WINDOW(widget), "Save Diagram as SVG", "diagram.svg",
-                G_CALLBACK(on_diagram_file));
+    MwWindow *self = MW_WINDOW(widget);
+    char *file = g_strdup_printf("%s.svg", self->scenario->id);
+    choose_file(self, "Save Diagram as SVG", file, G_CALLBACK(on_diagram_file));
+    g_free(file);
 }
 
 /* ----- pictures ----------------------------------------------------------------- */
@@ -948,6 +1058,12 @@ static void mw_window_dispose(GObject *object)
     MwWindow *self = MW_WINDOW(object);
     stop_run(self);
     g_clear_pointer(&self->explanations, g_key_file_free);
+    if (self->text_css != NULL) {
+        gtk_style_context_remove_provider_for_display(
+            gtk_widget_get_display(GTK_WIDGET(self)),
+            GTK_STYLE_PROVIDER(self->text_css));
+        g_clear_object(&self->text_css);
+    }
     g_clear_pointer(&self->finish_message, g_free);
     g_clear_pointer(&self->options.scenario, g_free);
     g_clear_pointer(&self->options.screenshot, g_free);
@@ -998,9 +1114,12 @@ static void mw_window_init(MwWindow *self)
     g_object_unref(titles);
 
     g_signal_connect(self->lanes, "landed", G_CALLBACK(on_landed), self);
+    g_signal_connect_object(gtk_scrolled_window_get_vadjustment(self->scroller),
+                            "changed", G_CALLBACK(on_diagram_grown), self, 0);
     g_signal_connect(self->lanes, "selected", G_CALLBACK(on_selected), self);
 
     self->hint_buttons = g_ptr_array_new();
+    self->text_size = 1.0;
     g_signal_connect(self->console_entry, "activate", G_CALLBACK(on_console_activate),
                      self);
     GtkEventController *focus = gtk_event_controller_focus_new();
@@ -1027,11 +1146,21 @@ static void mw_window_class_init(MwWindowClass *klass)
     gtk_widget_class_bind_template_child(widget_class, MwWindow, hint_box);
     gtk_widget_class_bind_template_child(widget_class, MwWindow, hint_label);
     gtk_widget_class_bind_template_child(widget_class, MwWindow, console_entry);
+    gtk_widget_class_bind_template_child(widget_class, MwWindow, explain_toggle);
 
     gtk_widget_class_install_action(widget_class, "win.restart", NULL, action_restart);
     gtk_widget_class_install_action(widget_class, "win.play", NULL, action_play);
     gtk_widget_class_install_action(widget_class, "win.step", NULL, action_step);
     gtk_widget_class_install_action(widget_class, "win.back", NULL, action_back);
+    gtk_widget_class_install_action(widget_class, "win.forward", NULL, action_forward);
+    gtk_widget_class_install_action(widget_class, "win.toggle-explanation", NULL,
+                                    action_toggle_explanation);
+    gtk_widget_class_install_action(widget_class, "win.text-larger", NULL,
+                                    action_text_larger);
+    gtk_widget_class_install_action(widget_class, "win.text-smaller", NULL,
+                                    action_text_smaller);
+    gtk_widget_class_install_action(widget_class, "win.text-normal", NULL,
+                                    action_text_normal);
     gtk_widget_class_install_action(widget_class, "win.faster", NULL, action_faster);
     gtk_widget_class_install_action(widget_class, "win.slower", NULL, action_slower);
     gtk_widget_class_install_action(widget_class, "win.save-transcript", NULL,
@@ -1051,7 +1180,14 @@ static const struct {
 } window_accels[] = {
     {"win.play", {"space", NULL}, TRUE},
     {"win.step", {"Right", NULL}, TRUE},
-    {"win.back", {"Left", NULL}, TRUE},
+    {"win.back", {"Left", "Up", NULL}, TRUE},
+    {"win.forward", {"Down", NULL}, TRUE},
+    {"win.toggle-explanation", {"F9", NULL}, FALSE},
+    {"win.text-larger",
+     {"<Control>plus", "<Control>equal", "<Control>KP_Add", NULL},
+     FALSE},
+    {"win.text-smaller", {"<Control>minus", "<Control>KP_Subtract", NULL}, FALSE},
+    {"win.text-normal", {"<Control>0", NULL}, FALSE},
     {"win.faster", {"plus", "KP_Add", "equal", NULL}, TRUE},
     {"win.slower", {"minus", "KP_Subtract", NULL}, TRUE},
     {"win.restart", {"<Control>r", NULL}, FALSE},
@@ -1109,6 +1245,9 @@ MwWindow *mw_window_new(GtkApplication *app, const MwWindowOptions *options)
     self->options.pause_for = options->pause_for;
     self->playing = options->autoplay;
     set_speed(self, options->speed > 0 ? options->speed : 1.0);
+    mw_window_set_text_size(self, options->text_size > 0 ? options->text_size : 1.0);
+    if (options->no_explanation)
+        gtk_toggle_button_set_active(self->explain_toggle, FALSE);
 
     self->options.lab_build = g_strdup(options->lab_build);
     const MwScenario *first = g_ptr_array_index(self->choices, 0);

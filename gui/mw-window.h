@@ -27,6 +27,8 @@ typedef struct {
     char *type_file;         /* console: type these lines, one per reply */
     guint pause_at;          /* stop playing once this many rows have landed,
                                 then take the screenshot (0: never) */
+    double text_size;        /* 1 is the default size; 2 for a back row */
+    gboolean no_explanation; /* start with the explanation panel hidden */
     guint pause_for;         /* with pause_at: play on after this many
                                 seconds (a class that talks for a while) */
     char *lab_build;         /* a lab scenario: run labNN-<program>-<this>
@@ -53,6 +55,9 @@ gboolean mw_save_node_svg(GskRenderNode *node, int width, int height, const char
  * enabled FALSE the single keys (Space, arrows, + and -) are given up, so
  * that they type into the console's entry instead. */
 void mw_window_set_accels(GtkApplication *app, gboolean enabled);
+
+/* The text's size: 1 is the default, 2 twice as large (Ctrl +/-). */
+void mw_window_set_text_size(MwWindow *self, double size);
 
 G_END_DECLS
 

@@ -20,10 +20,12 @@
  */
 #include "run.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -325,8 +327,10 @@ static void on_connection_failed(MwTap *tap, guint conn, const char *message,
         g_strdup_printf("no answer: %s is not running (%s); the connection "
                         "closes without a greeting",
                         hop->number == 2 ? "Bob's server" : "the server", message);
+    /* A note beside the client that tried, not an arrow: the server that
+     * would have sent one is not running. */
     emit_line(hop->run,
-              event_line(hop, "refused", hop->server_column, hop->client_column, text),
+              event_line(hop, "refused", hop->client_column, hop->client_column, text),
               FALSE);
     g_free(text);
     maybe_finish(hop->run);
@@ -395,18 +399,43 @@ static void show_inside(Server *server, const char *event, const char *json)
     gboolean in = strcmp(event, "line_in") == 0 || strcmp(event, "data_in") == 0;
     char *text = json_string(json, "text");
     char *valid = g_utf8_make_valid(text ? text : "", -1);
-    char *shown = g_strdup_printf("inside TLS: %s", valid);
-    /* The tap cannot read the commands any more, so the phase follows the
-     * decrypted ones. */
-    if (strcmp(event, "data_in") == 0)
-        hop->phase = MW_PHASE_TRANSFER;
-    else if (in)
-        hop->phase = mw_phase_of_command(valid);
     guint client = hop->client_column, srv = hop->server_column;
-    emit_line(server->run,
-              event_line(hop, "inside", in ? client : srv, in ? srv : client, shown),
-              FALSE);
-    g_free(shown);
+    MwLine *line = event_line(hop, "inside", in ? client : srv, in ? srv : client, "");
+    /* What it is, as classify() does for a line in the clear: the tap
+     * cannot read the commands any more, so the phase, the data's parts
+     * and what each reply answers follow the decrypted lines. */
+    if (strcmp(event, "data_in") == 0) {
+        line->inside = MW_LINE_DATA;
+        hop->phase = MW_PHASE_TRANSFER;
+        if (strcmp(valid, ".") == 0) {
+            line->data_part = MW_DATA_END;
+            g_queue_push_tail(&hop->awaiting, g_strdup(MW_ANSWERS_END_OF_DATA));
+        } else if (!hop->in_body && valid[0] == '\0') {
+            line->data_part = MW_DATA_SEPARATOR;
+            hop->in_body = TRUE;
+        } else {
+            line->data_part = hop->in_body ? MW_DATA_BODY : MW_DATA_HEADER;
+        }
+    } else if (in) {
+        line->inside = MW_LINE_COMMAND;
+        hop->phase = mw_phase_of_command(valid);
+        g_queue_push_tail(&hop->awaiting, g_strdup(valid));
+    } else {
+        line->inside = MW_LINE_REPLY;
+        g_free(line->text);
+        line->text = g_strdup(valid);
+        mw_line_parse_reply(line);
+        const char *head = g_queue_peek_head(&hop->awaiting);
+        line->answers = g_strdup(head ? head : MW_ANSWERS_NOTHING);
+        if (line->last)
+            g_free(g_queue_pop_head(&hop->awaiting));
+        if (line->code == 354)
+            hop->in_body = FALSE;
+    }
+    line->phase = line->inside == MW_LINE_DATA ? MW_PHASE_TRANSFER : hop->phase;
+    g_free(line->text);
+    line->text = g_strdup_printf("inside TLS: %s", valid);
+    emit_line(server->run, line, FALSE);
     g_free(valid);
     g_free(text);
 }
@@ -623,7 +652,7 @@ static void emit_read_line(MwRun *run, gboolean asking, const char *text)
     Hop *hop = &run->hops[run->scenario->hops - 1];
     MwLine *line = event_line(hop, alice ? "read_bounce" : "read", asking ? agent : box,
                               asking ? box : agent, text);
-    line->phase = MW_PHASE_TERMINATION;
+    line->phase = MW_PHASE_READING;
     line->hop = 0;
     emit_line(run, line, FALSE);
 }
@@ -855,10 +884,11 @@ static void on_client_exited(GObject *source, GAsyncResult *result, gpointer dat
                              ? g_subprocess_get_exit_status(G_SUBPROCESS(source))
                              : -1;
     if (run->client_status != 0 && !run->headless) {
-        /* A row beside the client: it stopped, and why, where the story
-         * broke off (the status line says it again at the end). */
+        /* A row beside the client: it stopped, and why (a refusal it
+         * could not get past, or a reply that never came), where the
+         * story broke off; the status line says it again at the end. */
         char *outcome = client_outcome(run);
-        char *text = g_strdup_printf("the client gave up: it %s", outcome);
+        char *text = g_strdup_printf("the client stopped: it %s", outcome);
         Hop *hop = &run->hops[0];
         emit_line(run,
                   event_line(hop, "client_failed", hop->client_column,
@@ -1397,11 +1427,53 @@ static void init_hop(MwRun *run, Hop *hop, guint number, guint client, guint ser
     hop->phase = MW_PHASE_SETUP;
 }
 
+static void remove_tree(const char *path);
+
+/* A window that died without stopping its run (SIGKILL, a lost display)
+ * left the run's folder behind, with TLS private keys and a password file
+ * in it. Each run writes its window's process id into its folder; at the
+ * next start, the folders whose window is gone are removed. Only those: a
+ * window that is still running keeps its own, and a folder without the
+ * file is not ours to judge. */
+static void remove_abandoned_runs(void)
+{
+    const char *tmp = g_get_tmp_dir();
+    GDir *dir = g_dir_open(tmp, 0, NULL);
+    if (dir == NULL)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        if (!g_str_has_prefix(name, "mailwalk-run-"))
+            continue;
+        char *folder = g_build_filename(tmp, name, NULL);
+        char *pid_file = g_build_filename(folder, "window.pid", NULL);
+        char *text = NULL;
+        if (g_file_get_contents(pid_file, &text, NULL, NULL)) {
+            gint64 pid = g_ascii_strtoll(text, NULL, 10);
+            /* kill(pid, 0) sends nothing: it asks whether pid exists. */
+            if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                remove_tree(folder);
+        }
+        g_free(text);
+        g_free(pid_file);
+        g_free(folder);
+    }
+    g_dir_close(dir);
+}
+
 gboolean mw_run_start(MwRun *run, GError **error)
 {
     run->last_activity_us = g_get_monotonic_time();
+    remove_abandoned_runs();
     run->dir = g_dir_make_tmp("mailwalk-run-XXXXXX", error);
     if (run->dir == NULL)
+        return FALSE;
+    char *pid_file = g_build_filename(run->dir, "window.pid", NULL);
+    char *pid = g_strdup_printf("%ld\n", (long)getpid());
+    gboolean written = g_file_set_contents(pid_file, pid, -1, error);
+    g_free(pid);
+    g_free(pid_file);
+    if (!written)
         return FALSE;
     /* Columns: [Alice's UA] [Alice's server] Bob's server, mailbox, reader. */
     guint hops = run->scenario->hops;

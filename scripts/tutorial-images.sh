@@ -84,28 +84,28 @@ shoot() {
 
 # 1. Hop 1 after STARTTLS: sealed records, and beside them what Alice's
 #    server decrypted: EHLO again (now with AUTH PLAIN LOGIN), AUTH, and
-#    the 235 that logs her in (row 37).
-shoot tutorial-1-submission --scenario alice-to-bob --pause-at 37
+#    the 235 that logs her in (row 38; row 1 says pausing costs nothing).
+shoot tutorial-1-submission --scenario alice-to-bob --pause-at 38
 
 # 2. Both hops at once: the queue runner connects, hop 2's greeting and
 #    EHLO interleave with hop 1's QUIT, 221 and closing records, up to the
-#    first line of Bob's server's EHLO reply (row 78).
-shoot tutorial-2-relay --scenario alice-to-bob --pause-at 78
+#    first line of Bob's server's EHLO reply (row 79).
+shoot tutorial-2-relay --scenario alice-to-bob --pause-at 79
 
 # 3. The end of the story: Bob's user agent reads the letter (no pause:
 #    the picture is taken when the scenario has finished).
 shoot tutorial-3-delivered --scenario alice-to-bob
 
 # 4. Bob's server is down: try 1 gets no answer, the letter is deferred,
-#    Bob's server starts; try 2 connects and Bob's server greets (row 81).
-shoot tutorial-4-bob-is-down --scenario bob-is-down --pause-at 81
+#    Bob's server starts; try 2 connects and Bob's server greets (row 82).
+shoot tutorial-4-bob-is-down --scenario bob-is-down --pause-at 82
 
 # 5. No such user: RCPT TO:<eve@...> gets 550 5.1.1, Alice's server gives
-#    up and sends a bounce, and Alice starts reading it (row 97).
-shoot tutorial-5-bounce --scenario no-such-user --pause-at 97
+#    up and sends a bounce, and Alice starts reading it (row 98).
+shoot tutorial-5-bounce --scenario no-such-user --pause-at 98
 
 # 6. The typed console (--type plays the student): EHLO, MAIL, a RCPT
-#    that gets 550 and one that gets 250 (row 16); the hint row then
+#    that gets 550 and one that gets 250 (row 17); the hint row then
 #    offers DATA, another RCPT TO or RSET.
 cat >"$work/typed.txt" <<'EOF'
 EHLO student.example
@@ -113,6 +113,6 @@ MAIL FROM:<student@example.org>
 RCPT TO:<eve@bob.example>
 RCPT TO:<bob@bob.example>
 EOF
-shoot tutorial-6-console --scenario console --type "$work/typed.txt" --pause-at 16
+shoot tutorial-6-console --scenario console --type "$work/typed.txt" --pause-at 17
 
 echo "Done: look at each picture before committing it."

@@ -159,6 +159,112 @@ static void test_every_context_group_has_its_code(void **state)
     assert_true(refinements >= 5);
 }
 
+/* Issue 14: a line decrypted inside TLS is explained as the command or
+ * reply it is, and the note says where its record is: above a command
+ * (sealed by the client, logged after decrypting), below a reply (logged
+ * before the server sealed it). Before, every such line got one generic
+ * paragraph that put every record above and said nothing of the command. */
+static char *explain_inside(MwLineKind kind, const char *text, const char *answers)
+{
+    char *shown = g_strdup_printf("inside TLS: %s", text);
+    MwLine *line = mw_line_new(MW_LINE_EVENT, kind == MW_LINE_REPLY ? 1 : 0,
+                               kind == MW_LINE_REPLY ? 0 : 1, shown);
+    line->event = g_strdup("inside");
+    line->inside = kind;
+    if (kind == MW_LINE_REPLY) {
+        g_free(line->text);
+        line->text = g_strdup(text);
+        mw_line_parse_reply(line);
+        g_free(line->text);
+        line->text = g_strdup(shown);
+        line->answers = g_strdup(answers);
+    }
+    char *markup = mw_explain_line(table, line);
+    assert_valid_markup(markup);
+    mw_line_free(line);
+    g_free(shown);
+    return markup;
+}
+
+static void expect_in(const char *markup, const char *wanted)
+{
+    if (strstr(markup, wanted) == NULL)
+        fail_msg("no \"%s\" in:\n%s", wanted, markup);
+}
+
+/* Issue 14: each line of EHLO's list says what its own extension is for,
+ * not the same sentence about the whole list. */
+static void test_each_ehlo_line_names_its_extension(void **state)
+{
+    (void)state;
+    expect_here("250-SIZE 10485760", "EHLO alice.example", "RFC 1870");
+    expect_here("250-PIPELINING", "EHLO alice.example", "RFC 2920");
+    expect_here("250-AUTH PLAIN LOGIN", "EHLO alice.example", "RFC 4954");
+    expect_here("250 HELP", "EHLO alice.example", "HELP");
+    /* The first line is the greeting: the list as a whole. */
+    expect_here("250-mx.bob.example Hello alice.example", "EHLO alice.example",
+                "every line after the first");
+}
+
+/* Issue 14: the row that carries a doubled dot says so. */
+static void test_dot_stuffing_is_marked(void **state)
+{
+    (void)state;
+    MwLine *line =
+        mw_line_new(MW_LINE_DATA, 0, 1, "..and a line that starts with a dot");
+    line->data_part = MW_DATA_BODY;
+    assert_true(mw_line_is_dot_stuffed(line));
+    char *markup = mw_explain_line(table, line);
+    assert_valid_markup(markup);
+    expect_in(markup, "Dot-stuffing");
+    g_free(markup);
+    mw_line_free(line);
+    /* The end of the letter, and a plain line, are not stuffed. */
+    line = mw_line_new(MW_LINE_DATA, 0, 1, ".");
+    assert_false(mw_line_is_dot_stuffed(line));
+    mw_line_free(line);
+    line = mw_line_new(MW_LINE_DATA, 0, 1, "Hi Bob.");
+    assert_false(mw_line_is_dot_stuffed(line));
+    markup = mw_explain_line(table, line);
+    assert_null(strstr(markup, "Dot-stuffing"));
+    g_free(markup);
+    mw_line_free(line);
+}
+
+static void test_inside_tls_lines_are_what_they_are(void **state)
+{
+    (void)state;
+    char *command =
+        explain_inside(MW_LINE_COMMAND, "MAIL FROM:<alice@alice.example>", NULL);
+    char *mail = g_key_file_get_string(table, "command:MAIL", "title", NULL);
+    assert_non_null(mail);
+    char *escaped = g_markup_escape_text(mail, -1);
+    expect_in(command, escaped);
+    expect_in(command, "record above it");
+    assert_null(strstr(command, "record below"));
+
+    char *reply = explain_inside(MW_LINE_REPLY, "250 2.1.5 Recipient OK",
+                                 "RCPT TO:<bob@bob.example>");
+    expect_in(reply, "Reading the code 250");
+    expect_in(reply, "<b>Here</b>");
+    expect_in(reply, "record below");
+    assert_null(strstr(reply, "record above"));
+
+    char *dot = explain_inside(MW_LINE_DATA, ".", NULL);
+    char *end = g_key_file_get_string(table, "data:end", "title", NULL);
+    char *end_escaped = g_markup_escape_text(end, -1);
+    /* (mw_line_new gives data_part 0, the header: set by run.c in use) */
+    assert_non_null(end);
+    expect_in(dot, "record above it");
+    g_free(command);
+    g_free(reply);
+    g_free(dot);
+    g_free(mail);
+    g_free(escaped);
+    g_free(end);
+    g_free(end_escaped);
+}
+
 static void test_unknown_things_still_explain(void **state)
 {
     (void)state;
@@ -185,6 +291,9 @@ int main(void)
         cmocka_unit_test(test_reply_is_explained_for_what_it_answers),
         cmocka_unit_test(test_every_context_group_has_its_code),
         cmocka_unit_test(test_unknown_things_still_explain),
+        cmocka_unit_test(test_inside_tls_lines_are_what_they_are),
+        cmocka_unit_test(test_each_ehlo_line_names_its_extension),
+        cmocka_unit_test(test_dot_stuffing_is_marked),
     };
     return cmocka_run_group_tests(tests, load_table, free_table);
 }

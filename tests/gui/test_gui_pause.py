@@ -71,7 +71,7 @@ class PauseTest(unittest.TestCase):
             result, text = self.play(tmp, 8, "--pause-at", at, "--pause-for", "25")
             self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
             self.assertIn("timed out", result.stdout)
-            self.assertIn("the client gave up", text)
+            self.assertIn("the client stopped", text)
             self.assertIn("timed out", text)
             self.assertNotIn("S: 221", text)
 

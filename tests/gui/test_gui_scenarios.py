@@ -89,12 +89,14 @@ def above_the_actors(path):
         # corners are blended with white, the middle is not).
         xs = [x for x, px in enumerate(row)
               if all(abs(px[i] - ACTOR_BOX[i]) <= 2 for i in range(3))]
-        if len(xs) >= 300:
+        if len(xs) >= 150:  # four or five boxes, narrower in a 1024-px window
             break
     else:
         raise AssertionError("no actor boxes in the top of %s" % path)
     left, right = xs[0], xs[-1]
     band = y
+    while band > 0 and rows[band - 1][left] != (255, 255, 255):
+        band -= 1  # up through the boxes' rounded top edge (narrow boxes)
     while band > 0 and rows[band - 1][left] == (255, 255, 255):
         band -= 1  # up through the white band behind the boxes
     return rows[band - 1][left:right + 1], rows[band - 2][left:right + 1]
