@@ -409,7 +409,8 @@ static bool message_due(const struct runner *r, const char *id, bool flush)
         return errno != ENOENT;
     bool due = false;
     for (size_t i = 0; i < e.count; i++)
-        due = due || is_due(&e.recipients[i], r->now, flush);
+        due = due || is_due(&e.recipients[i], r->now, flush) ||
+              bounce_is_due(&e.recipients[i], r->now, flush);
     queue_entry_free(&e);
     return due;
 }
