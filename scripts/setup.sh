@@ -18,9 +18,10 @@ build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-
 # smtp-sink are the real SMTP peers in tests/interop and tests/bench.
 # swaks needs Net::SSLeay for --tls and --tlsc (the security interop tests);
 # xvfb runs the visualizer without a screen; python3-cryptography makes test
-# certificates; iproute2's ss tells whether a port listens.
+# certificates; iproute2's ss tells whether a port listens; bubblewrap is
+# labs/grade-folder's sandbox.
 test_packages=(swaks libnet-ssleay-perl curl python3 python3-aiosmtpd
-               python3-cryptography postfix xvfb xauth iproute2)
+               python3-cryptography postfix xvfb xauth iproute2 bubblewrap)
 
 want=("${build_packages[@]}")
 if [ "${1:-build}" = test ]; then
