@@ -223,8 +223,10 @@ class Grader:
                 left = kill_descendants()
                 reports = sanitizers.collect()
                 if reports:
+                    # First: it is the cause (a sanitizer's exit status 1 or
+                    # a crash is what the check saw of it).
                     passed = False
-                    message = (message + "\n" if message else "") + reports
+                    message = reports + ("\n" + message if message else "")
                 if left and not passed:
                     message += (f"\n({left} process{'es' if left > 1 else ''} "
                                 "still running at the end of the check: killed)")
