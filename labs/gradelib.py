@@ -414,6 +414,8 @@ def _summary(report):
     lines = report.strip().splitlines()
     what = [l for l in lines if "ERROR:" in l or "runtime error:" in l]
     summary = [l for l in lines if l.startswith("SUMMARY:")]
-    frames = [l.strip() for l in lines if l.strip().startswith("#")][:3]
+    # The frames of the program, not of the sanitizer's own malloc & co.
+    frames = [l.strip() for l in lines if l.strip().startswith("#")
+              and "libsanitizer" not in l and "__interceptor_" not in l][:3]
     picked = (what[:1] or lines[:1]) + frames + summary[:1]
     return "\n".join(["sanitizer: " + picked[0].strip()] + picked[1:])

@@ -116,10 +116,16 @@ def sealed(tmp):
     hand_in(folder, SUBMISSIONS)
     with open(os.path.join(folder, "broken.c"), "w") as f:
         f.write("this is not C\n")
+    with open(os.path.join(folder, "links-not.c"), "w") as f:
+        f.write('#include "smtp_client.h"\n')  # none of the lab's functions
+    with open(os.path.join(folder, "warns.c"), "w") as f:
+        with open(SUBMISSIONS["reference"][0]) as reference:
+            f.write(reference.read() + "\nint lab01_warns(void)\n{\n"
+                    "    int unused;\n    return 0;\n}\n")
     out = os.path.join(tmp, "scores.csv")
     rows, marker = grade(folder, out, "--extra", os.path.join(ROOT, "labs",
                                                               "extra-example"))
-    check(sorted(rows) == sorted(list(SUBMISSIONS) + ["broken"]),
+    check(sorted(rows) == sorted(list(SUBMISSIONS) + ["broken", "links-not", "warns"]),
           f"rows: {sorted(rows)}")
     full = int(rows["reference"]["max"])
     score = {name: int(row["score"]) for name, row in rows.items()}
@@ -131,6 +137,12 @@ def sealed(tmp):
     check(0 < score["wrong"] < full, f"wrong: {rows['wrong']}")
     check("multi-line reply" in notes["wrong"], rows["wrong"])
     check(score["broken"] == 0 and "does not compile" in notes["broken"], rows["broken"])
+    # A link error names what is missing, not just "ld returned 1".
+    check(score["links-not"] == 0 and "does not link" in notes["links-not"]
+          and "undefined reference" in notes["links-not"], rows["links-not"])
+    # A warning costs nothing and is in the notes.
+    check(score["warns"] == full and "compiler:" in notes["warns"]
+          and "unused variable" in notes["warns"], rows["warns"])
     check(0 < score["crashes"] < full and "first line" in notes["crashes"],
           rows["crashes"])
     # The hang earns the checks before smtp_parse_extensions (14 points)

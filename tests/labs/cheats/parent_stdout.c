@@ -28,7 +28,5 @@ __attribute__((constructor)) static void cheat_parent_fds(void)
     for (int fd = 0; fd < 64; fd++) {
         snprintf(path, sizeof path, "/proc/%ld/fd/%d", (long)getppid(), fd);
         cheat_write_to(path);
-        snprintf(path, sizeof path, "/proc/1/fd/%d", fd);
-        cheat_write_to(path);
     }
 }
