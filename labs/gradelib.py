@@ -59,6 +59,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -207,6 +208,8 @@ class Grader:
             results_out = os.fdopen(args.results_fd, "w", encoding="utf-8")
         _prctl(PR_SET_CHILD_SUBREAPER, 1)
         _prctl(PR_SET_DUMPABLE, 0)
+        # meson test's own time limit sends SIGTERM: clean up on the way out.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
         sanitizers = _Sanitizers()
 
         label = f" ({args.label})" if args.label else ""
