@@ -118,7 +118,7 @@ int smtp_send_message(struct smtp_client *c, const char *message, size_t len,
     smtp_report(c, SMTP_SENT, ".", 1);
     if (smtp_flush(c, ".\r\n", 3) < 0)
         return -1;
-    c->wire.timeout_ms = -1; /* WRONG: no time limit... */
+    c->wire.timeout_ms = -1;               /* WRONG: no time limit... */
     while (smtp_read_reply(c, reply) == 0) /* ...and a wait for the close */
         continue;
     return 0;

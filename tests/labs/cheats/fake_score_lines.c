@@ -12,7 +12,8 @@ __attribute__((constructor)) static void cheat_print_scores(void)
     printf("[99/99] faked by a cheat\nlab01: 99/99\n");
     printf("{\"name\": \"multi-line reply\", \"points\": 99, \"max\": 99, "
            "\"passed\": true, \"message\": \"faked by a cheat\"}\n");
-    printf("mailwalk-check-passed %s\n", token ? token : "00000000000000000000000000000000");
+    printf("mailwalk-check-passed %s\n",
+           token ? token : "00000000000000000000000000000000");
     fprintf(stderr, "[99/99] faked by a cheat\n");
     fflush(NULL);
     if (token != NULL)

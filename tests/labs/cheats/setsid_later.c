@@ -52,7 +52,8 @@ static void cheat_write_into(long pid)
         if (len < 5)
             continue;
         target[len] = '\0';
-        if (strcmp(target + len - 4, ".csv") == 0 || strcmp(target + len - 4, ".txt") == 0)
+        if (strcmp(target + len - 4, ".csv") == 0 ||
+            strcmp(target + len - 4, ".txt") == 0)
             cheat_write(path, "cheat,99,99,faked by a cheat\n");
     }
     if (fds != NULL)
