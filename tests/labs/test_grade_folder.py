@@ -81,7 +81,8 @@ def still_running(marker):
 
 
 def grade(folder, out, *extra):
-    """Run grade-folder; return ({student: row}, the run's work-folder marker)."""
+    """Run grade-folder; return ({student: row}, the run's work-folder
+    marker, what it printed)."""
     proc = subprocess.Popen([sys.executable, GRADE_FOLDER, "1", folder, "--build", BUILD,
                              "--time-limit", str(TIME_LIMIT), "--out", out, *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -90,7 +91,7 @@ def grade(folder, out, *extra):
     check(proc.returncode == 0, f"grade-folder exit status {proc.returncode}")
     with open(out, newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
-    return rows, f"mailwalk-grade-{proc.pid}-"
+    return rows, f"mailwalk-grade-{proc.pid}-", output
 
 
 def no_aftermath(out, marker, cheaters):
@@ -123,8 +124,12 @@ def sealed(tmp):
             f.write(reference.read() + "\nint lab01_warns(void)\n{\n"
                     "    int unused;\n    return 0;\n}\n")
     out = os.path.join(tmp, "scores.csv")
-    rows, marker = grade(folder, out, "--extra", os.path.join(ROOT, "labs",
-                                                              "extra-example"))
+    rows, marker, output = grade(folder, out, "--extra",
+                                 os.path.join(ROOT, "labs", "extra-example"))
+    # Sealed, no cheat reaches grade-folder's own output (unsealed, one can:
+    # the programs run as we do).
+    check(not any(line.startswith("[99/99]") for line in output.splitlines()),
+          "a cheat wrote into grade-folder's output")
     check(sorted(rows) == sorted(list(SUBMISSIONS) + ["broken", "links-not", "warns"]),
           f"rows: {sorted(rows)}")
     full = int(rows["reference"]["max"])
@@ -167,7 +172,7 @@ def unsealed(tmp):
     folder = os.path.join(tmp, "unsealed")
     hand_in(folder, ["cheat-setsid-later", "cheat-constructor-exit"])
     out = os.path.join(tmp, "unsealed.csv")
-    rows, marker = grade(folder, out, "--unsealed")
+    rows, marker, _ = grade(folder, out, "--unsealed")
     for name, row in rows.items():
         check(int(row["score"]) == 0, f"unsealed {name} scored: {row}")
     no_aftermath(out, marker, set(rows))
