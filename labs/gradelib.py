@@ -336,11 +336,22 @@ def _descendants(root):
     return found
 
 
-def kill_descendants():
+# How long what a check started may take to end by itself before it is
+# killed: a server's workers outlive their parent by the time LeakSanitizer
+# takes to look at them (seconds, on a loaded machine).
+GRACE_SECONDS = 5
+
+
+def kill_descendants(grace=GRACE_SECONDS):
     """SIGKILL everything this process started, and its children's
     children: as a child subreaper we inherit the orphans, so a process
-    that setsid()s or double-forks cannot slip away. Returns how many were
-    still running."""
+    that setsid()s or double-forks cannot slip away. Whatever is on its way
+    out gets grace seconds first. Returns how many were still running
+    after the grace."""
+    deadline = time.monotonic() + grace
+    while _descendants(os.getpid()) and time.monotonic() < deadline:
+        _reap()
+        time.sleep(0.05)
     first = None
     for _ in range(100):  # a fork loop may add some while we kill
         alive = _descendants(os.getpid())
