@@ -25,7 +25,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 LABS = os.path.join(ROOT, "tests", "labs")
 CHEATS = os.path.join(LABS, "cheats")
 STARTER = os.path.join(ROOT, "labs", "01-replies", "replies.c")
-TIME_LIMIT = 20
+TIME_LIMIT = 30
 FAKE = "faked by a cheat"
 
 # student -> (file, appended to the starter?)
