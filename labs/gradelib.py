@@ -206,8 +206,8 @@ class Grader:
         if args.results_fd is not None:
             os.set_inheritable(args.results_fd, False)
             results_out = os.fdopen(args.results_fd, "w", encoding="utf-8")
-        _prctl(PR_SET_CHILD_SUBREAPER, 1)
-        _prctl(PR_SET_DUMPABLE, 0)
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        prctl(PR_SET_DUMPABLE, 0)
         # meson test's own time limit sends SIGTERM: clean up on the way out.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
         sanitizers = _Sanitizers()
@@ -302,7 +302,7 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def _prctl(option, value):
+def prctl(option, value):
     """prctl(2) through libc; Linux only, and harmless if it fails."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
