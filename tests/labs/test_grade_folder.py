@@ -173,6 +173,9 @@ def unsealed(tmp):
     hand_in(folder, ["cheat-setsid-later", "cheat-constructor-exit"])
     out = os.path.join(tmp, "unsealed.csv")
     rows, marker, _ = grade(folder, out, "--unsealed")
+    # No row but theirs: the CSV is not open while a submission runs.
+    check(sorted(rows) == ["cheat-constructor-exit", "cheat-setsid-later"],
+          f"unsealed rows: {sorted(rows)}")
     for name, row in rows.items():
         check(int(row["score"]) == 0, f"unsealed {name} scored: {row}")
     no_aftermath(out, marker, set(rows))
