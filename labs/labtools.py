@@ -46,8 +46,9 @@ def run_send(program, port, *extra, sender="alice@alice.example",
         r = subprocess.run(args, capture_output=True, timeout=seconds,
                            input=raw if raw is not None else b"")
     except subprocess.TimeoutExpired:
-        raise CheckFailed(f"{os.path.basename(program)} did not finish in "
-                          f"{seconds} s")
+        raise CheckFailed(f"no answer within {seconds} s: "
+                          f"{os.path.basename(program)} did not finish (waiting "
+                          "for a reply that had come, or for ever?)")
     return (r.returncode, r.stdout.decode(errors="replace"),
             r.stderr.decode(errors="replace"))
 

@@ -21,10 +21,11 @@ build_packages=(gcc libc6-dev meson ninja-build pkg-config libssl-dev libcmocka-
 # xvfb runs the visualizer without a screen; python3-cryptography makes test
 # certificates; iproute2's ss tells whether a port listens; desktop-file-utils
 # and appstream validate what `meson install` puts in share/; the docs'
-# examples use nc (netcat-openbsd) to type SMTP by hand.
+# examples use nc (netcat-openbsd) to type SMTP by hand; bubblewrap is
+# labs/grade-folder's sandbox.
 test_packages=(swaks libnet-ssleay-perl curl python3 python3-aiosmtpd
                python3-cryptography postfix xvfb xauth iproute2
-               desktop-file-utils appstream netcat-openbsd)
+               desktop-file-utils appstream netcat-openbsd bubblewrap)
 # The fuzz targets (scripts/fuzz.sh): clang, and libFuzzer, which Debian 12
 # ships in clang's runtime libraries (libclang_rt.fuzzer in libclang-rt-14-dev).
 test_packages+=(clang libclang-rt-14-dev)

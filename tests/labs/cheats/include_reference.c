@@ -1,0 +1,1 @@
+#include "smtp_reply.c"
