@@ -2,7 +2,7 @@
  * pop3_response.c - reading POP3 status lines and multi-line responses
  * (see pop3_response.h).
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  */
 #include "pop3_response.h"
 

@@ -2,7 +2,8 @@
  * pop3_response.h - reading what a POP3 server answers: the status line,
  * and the lines of a multi-line response.
  *
- * Tier: beyond the core (the pull side). Pure functions, no I/O: the unit
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
+ * Pure functions, no I/O: the unit
  * tests feed them lines, and the POP3 client calls them for every line it
  * receives.
  *

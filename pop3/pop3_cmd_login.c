@@ -2,7 +2,7 @@
  * pop3_cmd_login.c - the AUTHORIZATION state: CAPA, STLS, USER, PASS, and
  * QUIT (which also ends the TRANSACTION state).
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  *
  * The login is the one thing POP3 does before anything else, and it is the
  * simplest there is (RFC 1939 §7): the client names the user, then sends the

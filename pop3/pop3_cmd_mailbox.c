@@ -2,7 +2,7 @@
  * pop3_cmd_mailbox.c - the TRANSACTION state: STAT, LIST, RETR, TOP, DELE,
  * RSET, NOOP and UIDL (RFC 1939 §5 and §7).
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  *
  * After the login, the client works on a numbered list of messages that is
  * fixed for the session (pop3_mailbox.c). A typical user agent asks how

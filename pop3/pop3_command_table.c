@@ -1,7 +1,7 @@
 /*
  * pop3_command_table.c - which POP3 command goes to which handler, and when.
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  *
  * RFC 1939 names the commands of each state: in AUTHORIZATION USER, PASS
  * and QUIT (§7 adds APOP, which mailwalk leaves out: it needs the password

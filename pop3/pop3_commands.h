@@ -1,7 +1,8 @@
 /*
  * pop3_commands.h - the POP3 commands this server knows, as one table.
  *
- * Tier: beyond the core (the pull side). It is server/commands.h again,
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
+ * It is server/commands.h again,
  * for the other protocol: each row names the handler, the states the
  * command is allowed in, and a line of help. The dispatcher
  * (pop3_command_table.c) is the only place that answers an unknown command

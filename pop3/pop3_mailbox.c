@@ -2,7 +2,7 @@
  * pop3_mailbox.c - one user's Maildir as a POP3 session sees it: locked at
  * login, numbered once, deleted only at QUIT (see pop3_mailbox.h).
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  *
  * Every file is reached through a folder descriptor (openat, renameat,
  * unlinkat) and opened with O_NOFOLLOW: a local user who plants a symbolic

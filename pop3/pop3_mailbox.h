@@ -1,7 +1,8 @@
 /*
  * pop3_mailbox.h - one user's Maildir as a POP3 session sees it.
  *
- * Tier: beyond the core (the pull side). Read it after the SMTP server:
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
+ * Read it after the SMTP server:
  * mailwalk-server *pushes* a letter into bob/new/; this module is how Bob's
  * user agent later *pulls* it out again over POP3 (RFC 1939).
  *

@@ -2,7 +2,7 @@
  * pop3_session.c - the heart of the POP3 server: one command in, a response
  * out (see pop3_session.h).
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  */
 #include "pop3_session.h"
 

@@ -1,7 +1,8 @@
 /*
  * pop3_session.h - one POP3 conversation, as a state machine with no sockets.
  *
- * Tier: beyond the core (the pull side). Read server/session.h first: this
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
+ * Read server/session.h first: this
  * file has the same shape on purpose.
  *
  * SMTP *pushes*: the sender connects and hands a letter over. POP3 (RFC

@@ -2,7 +2,7 @@
  * pop3_text.c - a stored message, turned into the lines of a POP3
  * multi-line response, a piece at a time (see pop3_text.h).
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  */
 #include "pop3_text.h"
 

@@ -2,7 +2,7 @@
  * pop3_text.h - a stored message, turned into the lines of a POP3
  * multi-line response, a piece at a time.
  *
- * Tier: beyond the core (the pull side).
+ * Tier: beyond the core — skip on a first reading (the pull side, POP3).
  *
  * RFC 1939 §3: a multi-line response is lines ending in CRLF; a line that
  * starts with "." gets one more "." in front ("byte-stuffing"), and the
