@@ -190,6 +190,22 @@ void maildir_unique_name(char *name, size_t cap, const char *hostname)
     name[n] = '\0';
 }
 
+/* A stdio stream for the new file that open() gave as fd (or -1, with
+ * errno set), for writing; NULL with why[] set when there is none. */
+static FILE *stream_for(int fd, const char *path, char *why, size_t why_cap)
+{
+    if (fd < 0) {
+        fail(why, why_cap, "open", path);
+        return NULL;
+    }
+    FILE *file = fdopen(fd, "w");
+    if (file == NULL) {
+        fail(why, why_cap, "fdopen", path);
+        close(fd);
+    }
+    return file;
+}
+
 FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostname,
                        char *name, size_t name_cap, char *path, size_t path_cap,
                        char *why, size_t why_cap)
@@ -204,32 +220,14 @@ FILE *maildir_open_tmp(const char *root, const char *mailbox, const char *hostna
     int fd =
         openat(tmp, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     close(tmp);
-    if (fd < 0) {
-        fail(why, why_cap, "open", path);
-        return NULL;
-    }
-    FILE *file = fdopen(fd, "w");
-    if (file == NULL) {
-        fail(why, why_cap, "fdopen", path);
-        close(fd);
-    }
-    return file;
+    return stream_for(fd, path, why, why_cap);
 }
 
 FILE *maildir_create_file(const char *path, char *why, size_t why_cap)
 {
     /* O_EXCL: if the name somehow exists, fail rather than overwrite. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fail(why, why_cap, "open", path);
-        return NULL;
-    }
-    FILE *file = fdopen(fd, "w");
-    if (file == NULL) {
-        fail(why, why_cap, "fdopen", path);
-        close(fd);
-    }
-    return file;
+    return stream_for(fd, path, why, why_cap);
 }
 
 int maildir_sync_dir(const char *path, char *why, size_t why_cap)
