@@ -155,7 +155,7 @@ def sealed(tmp):
     check(14 <= score["hangs"] < full, rows["hangs"])
     check("no answer within" in notes["hangs"], rows["hangs"])
     # The overrun prints the right text; only the sanitizer sees it.
-    check(score["overrun"] == full - 1 and "first line (sanitizer" in notes["overrun"],
+    check(score["overrun"] == full - 1 and "first line [L1.8] (sanitizer" in notes["overrun"],
           rows["overrun"])
     for name in SUBMISSIONS:
         if name.startswith("cheat-"):
