@@ -70,8 +70,9 @@ ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):(\d{4,5})\b")
 def script_for(block, build, tmp, ports):
     """The block as bash will run it: paths and ports replaced, and a wait
     for the ports of each command sent to the background."""
-    text = re.sub(r"(?<![\w/.-])build/", build + "/", block)
-    text = text.replace("/tmp/", tmp + "/")
+    # /tmp/ first: the build folder itself may be under /tmp (a clone there).
+    text = block.replace("/tmp/", tmp + "/")
+    text = re.sub(r"(?<![\w/.-])build/", lambda m: build + "/", text)
     text = ADDRESS.sub(lambda m: f"{m.group(1)}:{ports[m.group(2)]}", text)
     lines = ["set -e",
              "wait_port() { for i in $(seq 100); do "
