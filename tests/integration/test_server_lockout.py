@@ -398,9 +398,13 @@ class AuthGuessingTest(unittest.TestCase):
             for t in threads:
                 t.join(timeout=60)
             guessing = time.monotonic() - started
-            # Only --max-auth-failures guesses were really tried (535); the
-            # rest got 454 4.7.0 without a look at the password, or 421.
-            self.assertEqual(codes.count(535), 5, codes)
+            # At most --max-auth-failures guesses were really tried (535);
+            # the rest got 454 4.7.0 without a look at the password, or 421.
+            # (Fewer than 5 when a loaded machine drops a guesser's
+            # connection after its failure was counted but before its 535
+            # was read; without the limit there would be 27.)
+            self.assertLessEqual(codes.count(535), 5, codes)
+            self.assertGreater(codes.count(535), 0, codes)
             self.assertGreater(codes.count(454), 0, codes)
             self.assertEqual(set(codes) - {535, 454, 421}, set(), codes)
             self.assertLess(port25, 5)
