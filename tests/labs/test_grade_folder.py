@@ -41,6 +41,7 @@ SUBMISSIONS = {
     "cheat-fake-score-lines": (os.path.join(CHEATS, "fake_score_lines.c"), True),
     "cheat-parent-stdout": (os.path.join(CHEATS, "parent_stdout.c"), True),
     "cheat-setsid-later": (os.path.join(CHEATS, "setsid_later.c"), True),
+    "cheat-fake-results-fd": (os.path.join(CHEATS, "fake_results_fd.c"), True),
 }
 
 
