@@ -415,21 +415,6 @@ static bool message_due(const struct runner *r, const char *id, bool flush)
     return due;
 }
 
-void queue_runner_pass(const struct server_config *config, const struct event_log *log,
-                       time_t now, bool flush)
-{
-    struct runner r = {.config = config, .log = log, .now = now};
-    char **ids, why[4608];
-    long count = queue_list(config->queue_dir, &ids, why, sizeof why);
-    if (count < 0) {
-        event_log_write(log, "queue", "error", "what", why, NULL);
-        return;
-    }
-    for (long i = 0; i < count; i++)
-        process_message(&r, ids[i], flush);
-    queue_free_ids(ids, count);
-}
-
 /* ----- the children ----------------------------------------------------- */
 
 /*
@@ -519,8 +504,9 @@ static void start_child(struct child *slot, const struct runner *r, const char *
     text_copy(slot->id, sizeof slot->id, id);
 }
 
-/* One look at the queue, as queue_runner_pass(), but every message that
- * is due goes to a child; when all are busy, wait for one to finish. */
+/* One look at the queue: every message with something due (everything
+ * waiting, if flush) goes to a child; when all are busy, wait for one to
+ * finish. */
 static void pass_with_children(const struct server_config *config,
                                const struct event_log *log, bool flush,
                                struct child *children)

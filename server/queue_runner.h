@@ -42,11 +42,4 @@ int queue_lock(const char *dir, char *why, size_t why_cap);
 pid_t queue_runner_start(const struct server_config *config,
                          const struct event_log *log);
 
-/* One look at the queue: handle every message with something due at
- * `now` (everything waiting, if flush), one after the other, in this
- * process. (The runner itself does the same with up to
- * QUEUE_RUNNER_CHILDREN child processes at once.) */
-void queue_runner_pass(const struct server_config *config, const struct event_log *log,
-                       time_t now, bool flush);
-
 #endif

@@ -29,6 +29,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../support/remove_tree.h"
+
 /* The entry point libFuzzer (or replay.c) calls. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,26 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                              \
     } while (0)
 
-/* rm -r path: only ever a folder this process made with fuzz_temp_dir(). */
-static inline void fuzz_remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char child[1024];
-            int n = snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            if (n > 0 && (size_t)n < sizeof child)
-                fuzz_remove_tree(child);
-        }
-        if (d != NULL)
-            closedir(d);
-    }
-    remove(path);
-}
-
 /* One temporary folder for the whole run, made on first use and removed
  * at exit (libFuzzer exits with exit(), so atexit handlers run). */
 static char fuzz_temp_path[64];
@@ -71,7 +53,7 @@ static char fuzz_temp_path[64];
 static inline void fuzz_remove_temp_dir(void)
 {
     if (fuzz_temp_path[0] != '\0')
-        fuzz_remove_tree(fuzz_temp_path);
+        remove_tree(fuzz_temp_path);
 }
 
 static inline const char *fuzz_temp_dir(void)

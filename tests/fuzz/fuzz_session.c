@@ -166,8 +166,8 @@ static void check_state(const struct session *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     setup_once();
-    fuzz_remove_tree(maildir);
-    fuzz_remove_tree(queue_dir);
+    remove_tree(maildir);
+    remove_tree(queue_dir);
     char why[256];
     if (queue_create(queue_dir, why, sizeof why) != 0)
         abort();

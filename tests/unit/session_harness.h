@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../support/remove_tree.h"
+
 #include "commands.h"
 #include "session.h"
 
@@ -55,26 +57,6 @@ static inline void harness_start(struct harness *h)
     if (session_init(&h->s, &h->config, NULL, "test.1", "192.0.2.7", h->role) != 0)
         abort();
     session_greet(&h->s);
-}
-
-/* rm -r path (the test's own temp folder only). */
-static inline void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char child[1024];
-            int n = snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            if (n > 0 && (size_t)n < sizeof child)
-                remove_tree(child);
-        }
-        if (d != NULL)
-            closedir(d);
-    }
-    remove(path);
 }
 
 static inline void harness_free(struct harness *h)
